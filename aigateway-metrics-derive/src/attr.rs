@@ -1,0 +1,244 @@
+//! Parses the `#[metric(...)]` attributes of a family and of its fields.
+//!
+//! Parsing only reads: it records each key once, with the span of its value,
+//! and leaves every rule about the values to `valid`. An unknown key or a key
+//! given twice is an error pointing at that key; parsing goes on after it, so
+//! that one build shows every mistake.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitStr, Token, Type, UnOp};
+
+use crate::ctxt::Ctxt;
+
+/// The attribute's path: `#[metric(...)]`.
+pub const METRIC: &str = "metric";
+/// Kind keys: `#[metric(counter)]`, `#[metric(gauge)]`, `#[metric(histogram)]`.
+pub const COUNTER: &str = "counter";
+pub const GAUGE: &str = "gauge";
+pub const HISTOGRAM: &str = "histogram";
+/// `name = "aigateway_requests_total"`: the exposition name, in full.
+pub const NAME: &str = "name";
+/// `buckets = [0.1, 0.5, 1]`: histogram upper bounds.
+pub const BUCKETS: &str = "buckets";
+/// `prefix = "myco_"`: the prefix every name must start with.
+pub const PREFIX: &str = "prefix";
+/// `value = Usd`: the type a counter counts or a gauge holds.
+pub const VALUE: &str = "value";
+/// Field key `rename = "type"`: the label name, when not the field's name.
+pub const RENAME: &str = "rename";
+
+const CONTAINER_KEYS: &str =
+    "`counter`, `gauge`, `histogram`, `name`, `buckets`, `prefix` or `value`";
+
+/// The kind of a family.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// One histogram bucket bound as written, with its span.
+pub struct Bound {
+    pub value: f64,
+    pub span: Span,
+}
+
+/// The `buckets = [...]` list.
+pub struct Buckets {
+    pub span: Span,
+    pub bounds: Vec<Bound>,
+}
+
+/// A value given once, with the span of its key for duplicate errors.
+pub struct Once<T> {
+    key: &'static str,
+    value: Option<T>,
+}
+
+impl<T> Once<T> {
+    fn new(key: &'static str) -> Self {
+        Once { key, value: None }
+    }
+
+    fn set(&mut self, cx: &mut Ctxt, key_span: Span, value: T) {
+        if self.value.is_some() {
+            cx.error_at(key_span, format_args!("duplicate `{}` key", self.key));
+        } else {
+            self.value = Some(value);
+        }
+    }
+
+    pub fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// What `#[metric(...)]` says on the struct.
+pub struct Container {
+    pub kind: Once<(Kind, Span)>,
+    pub name: Once<LitStr>,
+    pub buckets: Once<Buckets>,
+    pub prefix: Once<LitStr>,
+    pub value: Once<Type>,
+}
+
+/// What `#[metric(...)]` says on a field.
+pub struct Field {
+    pub rename: Once<LitStr>,
+}
+
+impl Container {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        let mut this = Container {
+            kind: Once::new("kind"),
+            name: Once::new(NAME),
+            buckets: Once::new(BUCKETS),
+            prefix: Once::new(PREFIX),
+            value: Once::new(VALUE),
+        };
+        for_each_key(cx, attrs, |cx, meta| {
+            let path = &meta.path;
+            let span = path.span();
+            let kind = if path.is_ident(COUNTER) {
+                Some(Kind::Counter)
+            } else if path.is_ident(GAUGE) {
+                Some(Kind::Gauge)
+            } else if path.is_ident(HISTOGRAM) {
+                Some(Kind::Histogram)
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                if this.kind.value.is_some() {
+                    cx.error_at(
+                        span,
+                        "a family has one kind: `counter`, `gauge` or `histogram`",
+                    );
+                } else {
+                    this.kind.value = Some((kind, span));
+                }
+            } else if path.is_ident(NAME) {
+                this.name.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(BUCKETS) {
+                let buckets = parse_buckets(cx, meta.value()?)?;
+                this.buckets.set(cx, span, buckets);
+            } else if path.is_ident(PREFIX) {
+                this.prefix.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(VALUE) {
+                this.value.set(cx, span, meta.value()?.parse()?);
+            } else {
+                cx.error_at(
+                    span,
+                    format_args!(
+                        "unknown key `{}`: expected {CONTAINER_KEYS}",
+                        quote::quote!(#path)
+                    ),
+                );
+                skip_value(meta)?;
+            }
+            Ok(())
+        });
+        this
+    }
+}
+
+impl Field {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        let mut this = Field {
+            rename: Once::new(RENAME),
+        };
+        for_each_key(cx, attrs, |cx, meta| {
+            let path = &meta.path;
+            if path.is_ident(RENAME) {
+                this.rename.set(cx, path.span(), meta.value()?.parse()?);
+            } else {
+                cx.error_at(
+                    path.span(),
+                    format_args!(
+                        "unknown key `{}`: a field takes `rename`",
+                        quote::quote!(#path)
+                    ),
+                );
+                skip_value(meta)?;
+            }
+            Ok(())
+        });
+        this
+    }
+}
+
+/// Calls `f` for every key of every `#[metric(...)]` attribute; a syntax
+/// error ends that attribute only.
+fn for_each_key(
+    cx: &mut Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(&mut Ctxt, &ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident(METRIC)) {
+        // Errors about keys go to `cx` inside `f`; an `Err` here is a syntax
+        // error, after which nothing more of this attribute can be read.
+        if let Err(err) = attr.parse_nested_meta(|meta| f(cx, &meta)) {
+            cx.syn_error(err);
+        }
+    }
+}
+
+/// Reads past the value of a key that is not understood.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
+}
+
+fn parse_buckets(cx: &mut Ctxt, input: ParseStream) -> syn::Result<Buckets> {
+    let content;
+    let brackets = syn::bracketed!(content in input);
+    let elems = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+    let bounds = elems
+        .iter()
+        .filter_map(|elem| match number(elem) {
+            Some(value) => Some(Bound {
+                value,
+                span: elem.span(),
+            }),
+            None => {
+                cx.error_spanned_by(
+                    elem,
+                    "a bucket bound is a number literal, such as `0.5` or `10`",
+                );
+                None
+            }
+        })
+        .collect();
+    Ok(Buckets {
+        span: brackets.span.join(),
+        bounds,
+    })
+}
+
+/// The value of `1`, `2.5`, `-3` or `1e999` (which is infinite, and left for
+/// `valid` to reject).
+fn number(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_digits().parse().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_digits().parse().ok(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => number(expr).map(|v| -v),
+        _ => None,
+    }
+}

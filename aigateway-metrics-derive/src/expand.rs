@@ -1,0 +1,368 @@
+//! Writes the code of a checked family. Nothing here checks anything: by the
+//! time `expand` runs, `valid` has accepted the model.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{DeriveInput, Lifetime, Type};
+
+use crate::ast::{Family, Label};
+use crate::attr::Kind;
+use crate::ctxt::Ctxt;
+use crate::{fallback, valid};
+
+/// `#[derive(Metric)]`: the family handle, or the errors and a stub of it.
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let family = ast_checked(&mut cx, input);
+    match (cx.check(), family) {
+        (Ok(()), Some(family)) => expand(&family),
+        (result, _) => {
+            let mut tokens = result
+                .err()
+                .map_or_else(TokenStream::new, syn::Error::into_compile_error);
+            tokens.extend(fallback::expand(input));
+            tokens
+        }
+    }
+}
+
+fn ast_checked<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Family<'a>> {
+    let family = Family::from_ast(cx, input)?;
+    valid::check(cx, &family);
+    Some(family)
+}
+
+/// The name of the handle of a family declared as `ident`.
+pub fn handle_ident(ident: &Ident) -> Ident {
+    format_ident!("{}Family", ident)
+}
+
+fn expand(family: &Family) -> TokenStream {
+    let ident = family.ident();
+    let vis = &family.input.vis;
+    let handle = handle_ident(ident);
+    let (kind, _) = family.kind.expect("checked by valid");
+    let name = family.name.as_ref().expect("checked by valid").value();
+    let descriptor = descriptor(family, kind, &name);
+    let open = family.open_labels().count();
+    let cell = match kind {
+        Kind::Counter => quote!(CounterCell),
+        Kind::Gauge => quote!(GaugeCell),
+        Kind::Histogram => quote!(HistogramCell),
+    };
+    let config = match kind {
+        Kind::Counter => {
+            let value = value_type(family);
+            quote!(<#value as ::aigateway_metrics::CounterValue>::SCALE)
+        }
+        Kind::Gauge => {
+            let float = is_f64(family);
+            quote!(#float)
+        }
+        Kind::Histogram => quote!(()),
+    };
+    let methods = match kind {
+        Kind::Counter => counter_methods(family),
+        Kind::Gauge if is_f64(family) => float_gauge_methods(family),
+        Kind::Gauge => int_gauge_methods(family),
+        Kind::Histogram => histogram_methods(family),
+    };
+    let doc = format!("Records `{name}`, the family declared by [`{ident}`]: one per process or per registry, cloned into every handler that records.");
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #handle {
+            inner: ::aigateway_metrics::__private::Family<::aigateway_metrics::__private::#cell, #open>,
+        }
+
+        #[automatically_derived]
+        impl #handle {
+            /// What the family is: name, kind, HELP text, labels, buckets.
+            pub const DESCRIPTOR: &'static ::aigateway_metrics::Descriptor = #descriptor;
+
+            /// A family with no series yet.
+            pub fn new() -> Self {
+                #handle {
+                    inner: ::aigateway_metrics::__private::Family::new(Self::DESCRIPTOR, #config),
+                }
+            }
+
+            /// Adds the family to `registry`, which then exposes its series.
+            pub fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
+                self.inner.register(registry)
+            }
+
+            #methods
+        }
+
+        #[automatically_derived]
+        impl ::core::default::Default for #handle {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::aigateway_metrics::MetricFamily for #handle {
+            const DESCRIPTOR: &'static ::aigateway_metrics::Descriptor = #handle::DESCRIPTOR;
+
+            fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
+                #handle::register(self, registry)
+            }
+        }
+    }
+}
+
+fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
+    let kind = match kind {
+        Kind::Counter => quote!(Counter),
+        Kind::Gauge => quote!(Gauge),
+        Kind::Histogram => quote!(Histogram),
+    };
+    let help = &family.help;
+    let labels = family.labels.iter().map(|label| {
+        let name = &label.name;
+        let values = if label.open {
+            quote!(::core::option::Option::None)
+        } else {
+            let ty = label.ty;
+            quote_spanned!(ty.span()=> ::core::option::Option::Some(<#ty as ::aigateway_metrics::LabelEnum>::VALUES))
+        };
+        quote!(::aigateway_metrics::LabelDescriptor { name: #name, values: #values })
+    });
+    let buckets = family
+        .buckets
+        .iter()
+        .flat_map(|b| &b.bounds)
+        .map(|bound| bound.value);
+    quote! {
+        &::aigateway_metrics::Descriptor {
+            name: #name,
+            kind: ::aigateway_metrics::MetricKind::#kind,
+            help: #help,
+            labels: &[#(#labels),*],
+            buckets: &[#(#buckets),*],
+        }
+    }
+}
+
+/// The pieces every recording method shares: its label parameters, the
+/// expression of the series' key, and that of the cell's index.
+struct Parts {
+    params: TokenStream,
+    args: TokenStream,
+    key: TokenStream,
+    index: TokenStream,
+}
+
+fn parts(family: &Family) -> Parts {
+    let params = family.labels.iter().map(|label| {
+        let ident = label.ident;
+        let ty = elided(family, label.ty);
+        quote!(#ident: #ty)
+    });
+    let args = family.labels.iter().map(|label| label.ident);
+    let key = family.open_labels().map(|label| {
+        let ident = label.ident;
+        let ty = elided(family, label.ty);
+        quote_spanned!(label.ty.span()=> <#ty as ::aigateway_metrics::LabelStr>::as_str(&#ident))
+    });
+    // A number in mixed radix: each closed label is a digit, the last one
+    // varying fastest.
+    let index = family
+        .closed_labels()
+        .fold(quote!(0usize), |acc, label: &Label| {
+            let ident = label.ident;
+            let ty = label.ty;
+            quote_spanned! {ty.span()=>
+                (#acc) * <#ty as ::aigateway_metrics::LabelEnum>::VALUES.len()
+                    + <#ty as ::aigateway_metrics::LabelEnum>::index(&#ident)
+            }
+        });
+    Parts {
+        params: quote!(#(#params,)*),
+        args: quote!(#(#args,)*),
+        key: quote!([#(#key),*]),
+        index,
+    }
+}
+
+fn counter_methods(family: &Family) -> TokenStream {
+    let Parts {
+        params,
+        args,
+        key,
+        index,
+    } = parts(family);
+    let value = fresh(family, "value");
+    let value_ty = value_type(family);
+    let inc = family.value.is_none().then(|| {
+        quote! {
+            /// Adds one to the series of these labels.
+            #[inline]
+            pub fn inc(&self, #params) {
+                self.inc_by(#args 1)
+            }
+        }
+    });
+    quote! {
+        #inc
+
+        /// Adds `value` to the series of these labels.
+        #[inline]
+        pub fn inc_by(&self, #params #value: #value_ty) {
+            let units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
+            self.inner.with(#key, #index, |cell| cell.inc_by(units))
+        }
+    }
+}
+
+fn int_gauge_methods(family: &Family) -> TokenStream {
+    let Parts {
+        params,
+        args,
+        key,
+        index,
+    } = parts(family);
+    let value = fresh(family, "value");
+    let value_ty = value_type(family);
+    let arithmetic = family.value.is_none().then(|| {
+        let delta = fresh(family, "delta");
+        quote! {
+            /// Adds one to the series of these labels.
+            #[inline]
+            pub fn inc(&self, #params) {
+                self.add(#args 1)
+            }
+
+            /// Takes one from the series of these labels.
+            #[inline]
+            pub fn dec(&self, #params) {
+                self.add(#args -1)
+            }
+
+            /// Adds `delta`, which may be negative, to the series of these labels.
+            #[inline]
+            pub fn add(&self, #params #delta: i64) {
+                self.inner.with(#key, #index, |cell| cell.add_i64(#delta))
+            }
+
+            /// Adds one to the series of these labels until the guard is
+            /// dropped, on whatever path: return, error, panic or a dropped future.
+            pub fn track(&self, #params) -> ::aigateway_metrics::GaugeGuard {
+                ::aigateway_metrics::GaugeGuard::new(self.inner.series(#key), #index)
+            }
+        }
+    });
+    quote! {
+        /// Sets the series of these labels to `value`.
+        #[inline]
+        pub fn set(&self, #params #value: #value_ty) {
+            let value: i64 = ::core::convert::Into::<i64>::into(#value);
+            self.inner.with(#key, #index, |cell| cell.set_i64(value))
+        }
+
+        #arithmetic
+    }
+}
+
+fn float_gauge_methods(family: &Family) -> TokenStream {
+    let Parts {
+        params, key, index, ..
+    } = parts(family);
+    let value = fresh(family, "value");
+    quote! {
+        /// Sets the series of these labels to `value`; NaN and infinite
+        /// values are rejected, and change nothing.
+        #[inline]
+        pub fn set(&self, #params #value: f64)
+            -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
+        {
+            let value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)?;
+            self.inner.with(#key, #index, |cell| cell.set_f64(value));
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+fn histogram_methods(family: &Family) -> TokenStream {
+    let Parts {
+        params, key, index, ..
+    } = parts(family);
+    let value = fresh(family, "value");
+    let duration = fresh(family, "duration");
+    quote! {
+        /// Counts `value` into the series of these labels; NaN, infinite and
+        /// negative values are rejected, and change nothing.
+        #[inline]
+        pub fn observe(&self, #params #value: f64)
+            -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
+        {
+            let value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)?;
+            self.inner.with(#key, #index, |cell| cell.observe(Self::DESCRIPTOR.buckets, value));
+            ::core::result::Result::Ok(())
+        }
+
+        /// Counts `duration`, in seconds, into the series of these labels.
+        #[inline]
+        pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
+            let value = #duration.as_secs_f64();
+            self.inner.with(#key, #index, |cell| cell.observe(Self::DESCRIPTOR.buckets, value))
+        }
+
+        /// Starts a timer whose time is counted into the series of these
+        /// labels when it is dropped or observed.
+        pub fn start_timer(&self, #params) -> ::aigateway_metrics::HistogramTimer {
+            ::aigateway_metrics::HistogramTimer::new(
+                self.inner.series(#key),
+                #index,
+                Self::DESCRIPTOR.buckets,
+            )
+        }
+    }
+}
+
+/// The type a counter counts or a gauge holds.
+fn value_type(family: &Family) -> TokenStream {
+    match (&family.value, family.kind) {
+        (Some(ty), _) => quote!(#ty),
+        (None, Some((Kind::Gauge, _))) => quote!(i64),
+        (None, _) => quote!(u64),
+    }
+}
+
+fn is_f64(family: &Family) -> bool {
+    matches!(&family.value, Some(Type::Path(p)) if p.qself.is_none() && p.path.is_ident("f64"))
+}
+
+/// `name`, or `__name` when a label already has that name.
+fn fresh(family: &Family, name: &str) -> Ident {
+    if family.labels.iter().any(|l| l.ident == name) {
+        format_ident!("__{}", name)
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// The field's type with the struct's lifetimes elided, for a parameter.
+fn elided(family: &Family, ty: &Type) -> Type {
+    struct Elide<'a>(Vec<&'a Lifetime>);
+    impl VisitMut for Elide<'_> {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            if self.0.contains(&&*lifetime) {
+                *lifetime = Lifetime::new("'_", lifetime.span());
+            }
+        }
+    }
+    let lifetimes = family
+        .input
+        .generics
+        .lifetimes()
+        .map(|l| &l.lifetime)
+        .collect();
+    let mut ty = ty.clone();
+    Elide(lifetimes).visit_type_mut(&mut ty);
+    ty
+}

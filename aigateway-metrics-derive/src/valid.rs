@@ -1,0 +1,176 @@
+//! The rules a family must follow, checked on the model from `ast`. Every
+//! broken rule is recorded; none stops the others from being checked.
+
+use std::collections::HashMap;
+
+use crate::ast::Family;
+use crate::attr::Kind;
+use crate::ctxt::Ctxt;
+
+/// The prefix every metric name starts with unless `prefix = "..."` says
+/// otherwise.
+pub const DEFAULT_PREFIX: &str = "aigateway_";
+
+pub fn check(cx: &mut Ctxt, family: &Family) {
+    check_help(cx, family);
+    check_name(cx, family);
+    check_buckets(cx, family);
+    check_value(cx, family);
+    check_labels(cx, family);
+}
+
+fn check_help(cx: &mut Ctxt, family: &Family) {
+    if family.help.is_empty() {
+        cx.error_spanned_by(
+            family.ident(),
+            "a metric family needs a doc comment: its first paragraph is the HELP text",
+        );
+    }
+}
+
+fn check_name(cx: &mut Ctxt, family: &Family) {
+    let Some(lit) = &family.name else {
+        cx.error_spanned_by(
+            family.ident(),
+            "a metric family needs `#[metric(name = \"...\")]`, its full exposition name",
+        );
+        return;
+    };
+    let name = lit.value();
+    if !is_metric_name(&name) {
+        cx.error_spanned_by(
+            lit,
+            "a metric name is ASCII letters, digits, `_` and `:`, and does not start with a digit",
+        );
+    }
+    let prefix = family
+        .prefix
+        .as_ref()
+        .map_or(DEFAULT_PREFIX.to_owned(), |p| p.value());
+    if !name.starts_with(&prefix) {
+        cx.error_spanned_by(
+            lit,
+            format_args!(
+                "metric names start with `{prefix}`; set `prefix = \"...\"` to use another prefix"
+            ),
+        );
+    }
+    let Some((kind, _)) = family.kind else {
+        cx.error_spanned_by(
+            family.ident(),
+            "a metric family needs a kind: `#[metric(counter)]`, `#[metric(gauge)]` or `#[metric(histogram)]`",
+        );
+        return;
+    };
+    let total = name.ends_with("_total");
+    if kind == Kind::Counter && !total {
+        cx.error_spanned_by(lit, "counter names end in `_total`");
+    }
+    if kind != Kind::Counter && total {
+        cx.error_spanned_by(lit, "only counter names end in `_total`");
+    }
+    if kind == Kind::Histogram {
+        for suffix in ["_bucket", "_count", "_sum"] {
+            if name.ends_with(suffix) {
+                cx.error_spanned_by(
+                    lit,
+                    format_args!(
+                        "`{suffix}` is added to histogram samples; leave it out of the name"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_buckets(cx: &mut Ctxt, family: &Family) {
+    let Some((kind, kind_span)) = family.kind else {
+        return;
+    };
+    let Some(buckets) = &family.buckets else {
+        if kind == Kind::Histogram {
+            cx.error_at(kind_span, "histogram needs `buckets = [...]`");
+        }
+        return;
+    };
+    if kind != Kind::Histogram {
+        cx.error_at(buckets.span, "only a histogram has `buckets`");
+        return;
+    }
+    if buckets.bounds.is_empty() {
+        cx.error_at(buckets.span, "histogram needs at least one bucket bound");
+    }
+    for bound in &buckets.bounds {
+        if !bound.value.is_finite() {
+            cx.error_at(
+                bound.span,
+                "bucket bounds are finite; the `+Inf` bucket is always added",
+            );
+        }
+    }
+    for pair in buckets.bounds.windows(2) {
+        if pair[1].value <= pair[0].value {
+            cx.error_at(
+                pair[1].span,
+                format_args!(
+                    "bucket bounds are strictly increasing: this one follows {}",
+                    pair[0].value
+                ),
+            );
+        }
+    }
+}
+
+fn check_value(cx: &mut Ctxt, family: &Family) {
+    if let (Some(ty), Some((Kind::Histogram, _))) = (&family.value, family.kind) {
+        cx.error_spanned_by(
+            ty,
+            "a histogram observes `f64`; `value` is for counters and gauges",
+        );
+    }
+}
+
+fn check_labels(cx: &mut Ctxt, family: &Family) {
+    let histogram = matches!(family.kind, Some((Kind::Histogram, _)));
+    let mut seen = HashMap::new();
+    for label in &family.labels {
+        let name = label.name.as_str();
+        let span = label.name_span;
+        if !is_label_name(name) {
+            cx.error_at(
+                span,
+                format_args!(
+                    "`{name}` is not a label name: use ASCII letters, digits and `_`, not starting with a digit"
+                ),
+            );
+        } else if name.starts_with("__") {
+            cx.error_at(
+                span,
+                "label names starting with `__` are reserved for Prometheus",
+            );
+        } else if name == "le" && histogram {
+            cx.error_at(span, "`le` is reserved for histogram buckets");
+        } else if name == "quantile" {
+            cx.error_at(span, "`quantile` is reserved for summary quantiles");
+        }
+        if seen.insert(name, span).is_some() {
+            cx.error_at(span, format_args!("duplicate label `{name}`"));
+        }
+    }
+}
+
+fn is_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+fn is_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

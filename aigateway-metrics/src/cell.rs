@@ -1,0 +1,156 @@
+//! The value of one series, by kind. Each is a few atomics: recording is an
+//! atomic add or store, and a scrape reads without stopping the recorders.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
+
+use crate::descriptor::Descriptor;
+
+/// The value of one series of a family of some kind.
+pub trait Cell: Send + Sync + Sized + 'static {
+    /// How the family's values are exposed: a counter's scale, whether a
+    /// gauge holds floats.
+    type Config: Copy + Send + Sync + fmt::Debug + 'static;
+
+    /// A cell at zero.
+    fn new(desc: &Descriptor) -> Self;
+
+    /// Writes the cell's sample(s).
+    fn encode(
+        &self,
+        config: Self::Config,
+        desc: &Descriptor,
+        encoder: &mut MetricEncoder,
+    ) -> fmt::Result;
+}
+
+/// A counter series: whole units.
+#[derive(Debug)]
+pub struct CounterCell(AtomicU64);
+
+impl CounterCell {
+    /// Adds `units`.
+    #[inline]
+    pub fn inc_by(&self, units: u64) {
+        self.0.fetch_add(units, Relaxed);
+    }
+}
+
+impl Cell for CounterCell {
+    /// Units per exposed unit.
+    type Config = u64;
+
+    fn new(_: &Descriptor) -> Self {
+        CounterCell(AtomicU64::new(0))
+    }
+
+    fn encode(&self, scale: u64, _: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
+        let units = self.0.load(Relaxed);
+        if scale == 1 {
+            encoder.encode_counter::<NoLabelSet, _, f64>(&units, None)
+        } else {
+            // Exact while the total is below 2^53 units: 9 million dollars in
+            // nano-dollars.
+            encoder.encode_counter::<NoLabelSet, _, f64>(&(units as f64 / scale as f64), None)
+        }
+    }
+}
+
+/// A gauge series: an `i64`, or the bits of an `f64`.
+#[derive(Debug)]
+pub struct GaugeCell(AtomicU64);
+
+impl GaugeCell {
+    /// Sets an integer gauge.
+    #[inline]
+    pub fn set_i64(&self, value: i64) {
+        self.0.store(value as u64, Relaxed);
+    }
+
+    /// Adds to an integer gauge (two's complement: a wrapping add of the bits
+    /// is a wrapping add of the `i64`).
+    #[inline]
+    pub fn add_i64(&self, delta: i64) {
+        self.0.fetch_add(delta as u64, Relaxed);
+    }
+
+    /// Sets a float gauge.
+    #[inline]
+    pub fn set_f64(&self, value: f64) {
+        self.0.store(value.to_bits(), Relaxed);
+    }
+}
+
+impl Cell for GaugeCell {
+    /// Whether the gauge holds floats.
+    type Config = bool;
+
+    fn new(_: &Descriptor) -> Self {
+        GaugeCell(AtomicU64::new(0))
+    }
+
+    fn encode(&self, float: bool, _: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
+        let bits = self.0.load(Relaxed);
+        if float {
+            encoder.encode_gauge(&f64::from_bits(bits))
+        } else {
+            encoder.encode_gauge(&(bits as i64))
+        }
+    }
+}
+
+/// A histogram series: a count per bucket (not cumulative) and the sum.
+///
+/// The count is not stored: a scrape adds up the buckets, so the count and
+/// the buckets always agree, whatever recorders do meanwhile.
+#[derive(Debug)]
+pub struct HistogramCell {
+    /// One per bound, then the `+Inf` bucket.
+    buckets: Box<[AtomicU64]>,
+    sum: AtomicU64,
+}
+
+impl HistogramCell {
+    /// Counts a value that was checked to be finite and not negative.
+    #[inline]
+    pub fn observe(&self, bounds: &[f64], value: f64) {
+        let bucket = bounds.partition_point(|&upper| upper < value);
+        self.buckets[bucket].fetch_add(1, Relaxed);
+        let mut current = self.sum.load(Relaxed);
+        loop {
+            let next = (f64::from_bits(current) + value).to_bits();
+            match self
+                .sum
+                .compare_exchange_weak(current, next, Relaxed, Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+impl Cell for HistogramCell {
+    type Config = ();
+
+    fn new(desc: &Descriptor) -> Self {
+        HistogramCell {
+            buckets: (0..=desc.buckets.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            sum: AtomicU64::new(0f64.to_bits()),
+        }
+    }
+
+    fn encode(&self, (): (), desc: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
+        let uppers = desc.buckets.iter().copied().chain([f64::INFINITY]);
+        let buckets: Vec<(f64, u64)> = uppers
+            .zip(self.buckets.iter().map(|b| b.load(Relaxed)))
+            .collect();
+        let count = buckets.iter().map(|(_, n)| n).sum();
+        let sum = f64::from_bits(self.sum.load(Relaxed));
+        encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+    }
+}

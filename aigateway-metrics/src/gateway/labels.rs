@@ -1,0 +1,83 @@
+//! The label value types of the gateway's families. Each open-set label has
+//! its own newtype, so that passing a model where a tenant goes does not
+//! compile.
+
+use crate::LabelValue;
+
+/// The tenant a request is served for: the `tenant_id` label.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantId<'a>(pub &'a str);
+
+/// The upstream LLM provider, such as `openai`: the `provider` label.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Provider<'a>(pub &'a str);
+
+/// The model asked for, such as `gpt-4o-mini`: the `model` label.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Model<'a>(pub &'a str);
+
+/// How a request ended: the `status` label of `aigateway_requests_total`.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The provider answered: `success`.
+    Success,
+    /// The provider failed or could not be reached: `error`.
+    Error,
+    /// Refused by the tenant's rate limit: `rate_limited`.
+    RateLimited,
+    /// Refused because the tenant's budget is spent: `budget_exceeded`.
+    BudgetExceeded,
+    /// Refused because the request was malformed: `invalid_request`.
+    InvalidRequest,
+}
+
+/// Which tokens: the `type` label of `aigateway_tokens_total`.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenType {
+    /// Prompt tokens: `input`.
+    Input,
+    /// Completion tokens: `output`.
+    Output,
+}
+
+/// How a provider failed: the `error_type` label of
+/// `aigateway_provider_errors_total`.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderErrorType {
+    /// No answer in time: `timeout`.
+    Timeout,
+    /// The provider's own rate limit (HTTP 429): `rate_limited`.
+    RateLimited,
+    /// The provider failed (HTTP 5xx): `server_error`.
+    ServerError,
+    /// The connection failed or broke: `connection`.
+    Connection,
+    /// The provider refused the request (HTTP 4xx but 401, 403, 429): `bad_request`.
+    BadRequest,
+    /// The provider refused the gateway's credentials (HTTP 401, 403): `authentication`.
+    Authentication,
+    /// Anything else: `other`.
+    Other,
+}
+
+/// The state of a provider's circuit breaker, exposed by
+/// `aigateway_circuit_breaker_state` as 0, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CircuitState {
+    /// Requests flow: 0.
+    Closed,
+    /// A trial request is let through: 1.
+    HalfOpen,
+    /// Requests are refused without asking the provider: 2.
+    Open,
+}
+
+impl From<CircuitState> for i64 {
+    fn from(state: CircuitState) -> i64 {
+        match state {
+            CircuitState::Closed => 0,
+            CircuitState::HalfOpen => 1,
+            CircuitState::Open => 2,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The gateway's metric families, and [`GatewayMetrics`], which records them
+//! with one call per event, as the gateway's handlers see events.
+
+mod families;
+mod labels;
+
+use std::time::Duration;
+
+pub use families::*;
+pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
+
+use crate::{GaugeGuard, MetricGroup, Usd, ValueError};
+
+/// Every family of the gateway. Make one, register it into a registry, and
+/// share it (by reference or in an `Arc`) with every handler; several can
+/// live in one process, each with its own series.
+#[derive(MetricGroup, Clone, Debug)]
+pub struct GatewayMetrics {
+    /// `aigateway_requests_total`.
+    pub requests: RequestsFamily,
+    /// `aigateway_request_duration_seconds`.
+    pub request_duration: RequestDurationFamily,
+    /// `aigateway_tokens_total`.
+    pub tokens: TokensFamily,
+    /// `aigateway_cost_usd_total`.
+    pub cost: CostFamily,
+    /// `aigateway_cache_hits_total`.
+    pub cache_hits: CacheHitsFamily,
+    /// `aigateway_cache_misses_total`.
+    pub cache_misses: CacheMissesFamily,
+    /// `aigateway_rate_limit_hits_total`.
+    pub rate_limit_hits: RateLimitHitsFamily,
+    /// `aigateway_circuit_breaker_state`.
+    pub circuit_breaker_state: CircuitBreakerStateFamily,
+    /// `aigateway_provider_errors_total`.
+    pub provider_errors: ProviderErrorsFamily,
+    /// `aigateway_active_streams`.
+    pub active_streams: ActiveStreamsFamily,
+    /// `aigateway_budget_usage_ratio`.
+    pub budget_usage: BudgetUsageFamily,
+}
+
+impl GatewayMetrics {
+    /// Records a finished request: its status, and its duration in seconds.
+    ///
+    /// A NaN, infinite or negative duration is rejected and records nothing,
+    /// not even the request.
+    pub fn record_request(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        status: Status,
+        seconds: f64,
+    ) -> Result<(), ValueError> {
+        self.request_duration
+            .observe(tenant_id, provider, model, seconds)?;
+        self.requests.inc(tenant_id, provider, model, status);
+        Ok(())
+    }
+
+    /// Records a finished request whose duration was measured as a
+    /// [`Duration`], which is always valid.
+    pub fn record_request_duration(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        status: Status,
+        duration: Duration,
+    ) {
+        self.request_duration
+            .observe_duration(tenant_id, provider, model, duration);
+        self.requests.inc(tenant_id, provider, model, status);
+    }
+
+    /// Records the input and output tokens of a request.
+    pub fn record_tokens(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        input: u64,
+        output: u64,
+    ) {
+        self.tokens
+            .inc_by(tenant_id, provider, model, TokenType::Input, input);
+        self.tokens
+            .inc_by(tenant_id, provider, model, TokenType::Output, output);
+    }
+
+    /// Records the cost of a request in US dollars, exactly to the
+    /// nano-dollar. A NaN, infinite or negative cost is rejected and records
+    /// nothing.
+    pub fn record_cost(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        usd: f64,
+    ) -> Result<(), ValueError> {
+        self.cost.inc_by(tenant_id, provider, model, Usd::new(usd)?);
+        Ok(())
+    }
+
+    /// Records a request answered from the cache.
+    pub fn record_cache_hit(&self, tenant_id: TenantId<'_>) {
+        self.cache_hits.inc(tenant_id);
+    }
+
+    /// Records a request the cache could not answer.
+    pub fn record_cache_miss(&self, tenant_id: TenantId<'_>) {
+        self.cache_misses.inc(tenant_id);
+    }
+
+    /// Records a request refused by the tenant's rate limit.
+    pub fn record_rate_limit_hit(&self, tenant_id: TenantId<'_>) {
+        self.rate_limit_hits.inc(tenant_id);
+    }
+
+    /// Sets the state of a provider's circuit breaker.
+    pub fn set_circuit_breaker_state(&self, provider: Provider<'_>, state: CircuitState) {
+        self.circuit_breaker_state.set(provider, state);
+    }
+
+    /// Records a failed call to a provider.
+    pub fn record_provider_error(&self, provider: Provider<'_>, error_type: ProviderErrorType) {
+        self.provider_errors.inc(provider, error_type);
+    }
+
+    /// Sets the share of the tenant's budget spent: 0.0 to 1.0, and above
+    /// 1.0 once over budget. A NaN, infinite or negative ratio is rejected
+    /// and changes nothing.
+    pub fn set_budget_usage(&self, tenant_id: TenantId<'_>, ratio: f64) -> Result<(), ValueError> {
+        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)?;
+        self.budget_usage.set(tenant_id, ratio)
+    }
+
+    /// Counts a stream as active until the returned guard is dropped.
+    pub fn stream_started(&self) -> GaugeGuard {
+        self.active_streams.track()
+    }
+}
