@@ -1,0 +1,129 @@
+//! The example's exposition, checked by tools we did not write: Prometheus'
+//! `promtool check metrics`, and the official Python client's parsers, which
+//! must read back exactly the samples the example recorded.
+//!
+//! Needs `promtool` (Debian's `prometheus` package) and Python's
+//! `prometheus_client`; `scripts/test.sh` installs both.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// The example binary, which `cargo test` builds next to the test binaries.
+fn example_exposition(args: &[&str]) -> String {
+    let deps = std::env::current_exe().unwrap();
+    let examples = deps.parent().unwrap().parent().unwrap().join("examples");
+    let output = Command::new(examples.join("exposition"))
+        .args(args)
+        .output()
+        .expect("run the exposition example");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}); scripts/test.sh installs it"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn parse_with_python(format: &str, exposition: &str) -> String {
+    let script: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "tools",
+        "parse_exposition.py",
+    ]
+    .iter()
+    .collect();
+    let mut command = Command::new("python3");
+    command.arg(script).arg(format);
+    let output = run_with_stdin(command, exposition);
+    assert!(
+        output.status.success(),
+        "parser failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// What the example records, as the parser reports it: one line per sample,
+/// sorted.
+const EXPECTED: &str = "\
+counter aigateway_cache_hits_total{tenant_id='acme'} 1.0
+counter aigateway_cache_misses_total{tenant_id='acme'} 1.0
+counter aigateway_cost_usd_total{model='gpt-4o-mini',provider='openai',tenant_id='acme'} 0.015
+counter aigateway_provider_errors_total{error_type='authentication',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='bad_request',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='connection',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='other',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='rate_limited',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='server_error',provider='openai'} 0.0
+counter aigateway_provider_errors_total{error_type='timeout',provider='openai'} 1.0
+counter aigateway_rate_limit_hits_total{tenant_id='acme'} 1.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='budget_exceeded',tenant_id='acme'} 0.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='error',tenant_id='acme'} 0.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='invalid_request',tenant_id='acme'} 0.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='rate_limited',tenant_id='acme'} 0.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='success',tenant_id='acme'} 1.0
+counter aigateway_tokens_total{model='gpt-4o-mini',provider='openai',tenant_id='acme',type='input'} 100.0
+counter aigateway_tokens_total{model='gpt-4o-mini',provider='openai',tenant_id='acme',type='output'} 50.0
+gauge aigateway_active_streams{} 1.0
+gauge aigateway_budget_usage_ratio{tenant_id='acme'} 0.75
+gauge aigateway_circuit_breaker_state{provider='openai'} 0.0
+histogram aigateway_request_duration_seconds_bucket{le='0.1',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 0.0
+histogram aigateway_request_duration_seconds_bucket{le='0.25',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 0.0
+histogram aigateway_request_duration_seconds_bucket{le='0.5',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 0.0
+histogram aigateway_request_duration_seconds_bucket{le='1.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 0.0
+histogram aigateway_request_duration_seconds_bucket{le='10.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='120.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='2.5',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='30.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='5.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='60.0',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_bucket{le='inf',model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_count{model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.0
+histogram aigateway_request_duration_seconds_sum{model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.5
+";
+
+#[test]
+fn python_client_reads_back_every_sample_of_the_text_format() {
+    assert_eq!(
+        parse_with_python("text", &example_exposition(&[])),
+        EXPECTED
+    );
+}
+
+#[test]
+fn python_client_reads_back_every_sample_of_openmetrics() {
+    let exposition = example_exposition(&["--openmetrics"]);
+    assert!(exposition.ends_with("# EOF\n"));
+    assert_eq!(parse_with_python("openmetrics", &exposition), EXPECTED);
+}
+
+#[test]
+fn promtool_accepts_the_text_format() {
+    let mut command = Command::new("promtool");
+    command.args(["check", "metrics"]);
+    let output = run_with_stdin(command, &example_exposition(&[]));
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,31 @@
+"""Parses an exposition from stdin with the official Python client's parser
+and prints one line per sample: name{labels sorted by name} value, sorted.
+
+Usage: parse_exposition.py text|openmetrics < exposition
+
+`le` bounds are printed as Python floats, so that `1` (text) and `1.0`
+(OpenMetrics) read the same; everything else is printed as parsed.
+"""
+
+import sys
+
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
+from prometheus_client.parser import text_string_to_metric_families as parse_text
+
+
+def main():
+    parse = {"text": parse_text, "openmetrics": parse_openmetrics}[sys.argv[1]]
+    lines = []
+    for family in parse(sys.stdin.read()):
+        for sample in family.samples:
+            labels = dict(sample.labels)
+            if "le" in labels:
+                labels["le"] = repr(float(labels["le"]))
+            rendered = ",".join(f"{k}={labels[k]!r}" for k in sorted(labels))
+            lines.append(f"{family.type} {sample.name}{{{rendered}}} {float(sample.value)!r}")
+    for line in sorted(lines):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
