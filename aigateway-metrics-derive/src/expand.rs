@@ -213,8 +213,8 @@ fn counter_methods(family: &Family) -> TokenStream {
         /// Adds `value` to the series of these labels.
         #[inline]
         pub fn inc_by(&self, #params #value: #value_ty) {
-            let units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
-            self.inner.with(#key, #index, |cell| cell.inc_by(units))
+            let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.inc_by(__aigw_units))
         }
     }
 }
@@ -245,8 +245,8 @@ fn int_gauge_methods(family: &Family) -> TokenStream {
 
             /// Adds `delta`, which may be negative, to the series of these labels.
             #[inline]
-            pub fn add(&self, #params #delta: i64) {
-                self.inner.with(#key, #index, |cell| cell.add_i64(#delta))
+            pub fn add(&self, #params #delta: ::core::primitive::i64) {
+                self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.add_i64(#delta))
             }
 
             /// Adds one to the series of these labels until the guard is
@@ -260,8 +260,8 @@ fn int_gauge_methods(family: &Family) -> TokenStream {
         /// Sets the series of these labels to `value`.
         #[inline]
         pub fn set(&self, #params #value: #value_ty) {
-            let value: i64 = ::core::convert::Into::<i64>::into(#value);
-            self.inner.with(#key, #index, |cell| cell.set_i64(value))
+            let __aigw_value = ::core::convert::Into::<::core::primitive::i64>::into(#value);
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.set_i64(__aigw_value))
         }
 
         #arithmetic
@@ -277,11 +277,11 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
         /// Sets the series of these labels to `value`; NaN and infinite
         /// values are rejected, and change nothing.
         #[inline]
-        pub fn set(&self, #params #value: f64)
+        pub fn set(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)?;
-            self.inner.with(#key, #index, |cell| cell.set_f64(value));
+            let __aigw_value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)?;
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.set_f64(__aigw_value));
             ::core::result::Result::Ok(())
         }
     }
@@ -297,19 +297,19 @@ fn histogram_methods(family: &Family) -> TokenStream {
         /// Counts `value` into the series of these labels; NaN, infinite and
         /// negative values are rejected, and change nothing.
         #[inline]
-        pub fn observe(&self, #params #value: f64)
+        pub fn observe(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)?;
-            self.inner.with(#key, #index, |cell| cell.observe(Self::DESCRIPTOR.buckets, value));
+            let __aigw_value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)?;
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value));
             ::core::result::Result::Ok(())
         }
 
         /// Counts `duration`, in seconds, into the series of these labels.
         #[inline]
         pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
-            let value = #duration.as_secs_f64();
-            self.inner.with(#key, #index, |cell| cell.observe(Self::DESCRIPTOR.buckets, value))
+            let __aigw_value = #duration.as_secs_f64();
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value))
         }
 
         /// Starts a timer whose time is counted into the series of these
@@ -328,8 +328,8 @@ fn histogram_methods(family: &Family) -> TokenStream {
 fn value_type(family: &Family) -> TokenStream {
     match (&family.value, family.kind) {
         (Some(ty), _) => quote!(#ty),
-        (None, Some((Kind::Gauge, _))) => quote!(i64),
-        (None, _) => quote!(u64),
+        (None, Some((Kind::Gauge, _))) => quote!(::core::primitive::i64),
+        (None, _) => quote!(::core::primitive::u64),
     }
 }
 

@@ -44,13 +44,17 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     // the later field.
     let unique = types.iter().enumerate().skip(1).map(|(i, ty)| {
         let earlier = &types[..i];
+        let message = format!(
+            "`{}` has the same metric name as a family before it in this group",
+            quote!(#ty).to_string().replace(' ', "")
+        );
         quote_spanned! {ty.span()=>
             const _: () = ::core::assert!(
                 !::aigateway_metrics::__private::contains(
                     &[#(<#earlier as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name),*],
                     <#ty as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name,
                 ),
-                "two families of this group have the same metric name",
+                #message,
             );
         }
     });

@@ -69,10 +69,10 @@ fn closed_set(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenStr
     Ok(quote! {
         #[automatically_derived]
         impl #impl_generics ::aigateway_metrics::LabelEnum for #ident #ty_generics #where_clause {
-            const VALUES: &'static [&'static str] = &[#(#values),*];
+            const VALUES: &'static [&'static ::core::primitive::str] = &[#(#values),*];
 
             #[inline]
-            fn index(&self) -> usize {
+            fn index(&self) -> ::core::primitive::usize {
                 match *self {
                     #(#arms,)*
                 }
@@ -88,7 +88,7 @@ fn open_set(input: &DeriveInput) -> syn::Result<TokenStream> {
         #[automatically_derived]
         impl #impl_generics ::aigateway_metrics::LabelStr for #ident #ty_generics #where_clause {
             #[inline]
-            fn as_str(&self) -> &str {
+            fn as_str(&self) -> &::core::primitive::str {
                 self.0
             }
         }

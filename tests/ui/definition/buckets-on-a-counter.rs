@@ -1,0 +1,10 @@
+use aigateway_metrics::{Metric, TenantId};
+
+/// Requests.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_requests_total", buckets = [1, 2])]
+struct Requests<'a> {
+    tenant_id: TenantId<'a>,
+}
+
+fn main() {}

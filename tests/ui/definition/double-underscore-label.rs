@@ -1,0 +1,11 @@
+use aigateway_metrics::Metric;
+
+/// Requests.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_requests_total")]
+struct Requests<'a> {
+    #[metric(rename = "__tenant")]
+    tenant: &'a str,
+}
+
+fn main() {}

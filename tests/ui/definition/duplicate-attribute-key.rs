@@ -1,0 +1,11 @@
+use aigateway_metrics::{Metric, TenantId};
+
+/// Requests.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_requests_total")]
+#[metric(name = "aigateway_calls_total")]
+struct Requests<'a> {
+    tenant_id: TenantId<'a>,
+}
+
+fn main() {}

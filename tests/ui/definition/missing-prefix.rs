@@ -1,0 +1,10 @@
+use aigateway_metrics::{Metric, TenantId};
+
+/// Requests.
+#[derive(Metric)]
+#[metric(counter, name = "gateway_requests_total")]
+struct Requests<'a> {
+    tenant_id: TenantId<'a>,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use aigateway_metrics::{Metric, TenantId};
+
+/// Requests.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_requests_total")]
+struct Requests<'a>(TenantId<'a>);
+
+fn main() {}

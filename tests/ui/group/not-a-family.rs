@@ -1,0 +1,8 @@
+use aigateway_metrics::MetricGroup;
+
+#[derive(MetricGroup)]
+struct Metrics {
+    requests: u64,
+}
+
+fn main() {}
