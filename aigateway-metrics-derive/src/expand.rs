@@ -69,6 +69,7 @@ fn expand(family: &Family) -> TokenStream {
         Kind::Gauge => int_gauge_methods(family),
         Kind::Histogram => histogram_methods(family),
     };
+    let declaration_used = declaration_used(family);
     let doc = format!("Records `{name}`, the family declared by [`{ident}`]: one per process or per registry, cloned into every handler that records.");
     quote! {
         #[doc = #doc]
@@ -97,6 +98,8 @@ fn expand(family: &Family) -> TokenStream {
             #methods
         }
 
+        #declaration_used
+
         #[automatically_derived]
         impl ::core::default::Default for #handle {
             fn default() -> Self {
@@ -112,6 +115,27 @@ fn expand(family: &Family) -> TokenStream {
                 #handle::register(self, registry)
             }
         }
+    }
+}
+
+/// The struct is a declaration: never built, its fields never read. This
+/// builds and reads it in an anonymous const, which the compiler counts as
+/// used, so that the user gets no `dead_code` warning for it.
+fn declaration_used(family: &Family) -> TokenStream {
+    let ident = family.ident();
+    let idents: Vec<_> = family.labels.iter().map(|l| l.ident).collect();
+    let types = family.labels.iter().map(|l| elided(family, l.ty));
+    let build = match family.input.data {
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Unit, .. }) => quote!(#ident),
+        _ => quote!(#ident { #(#idents),* }),
+    };
+    quote! {
+        const _: () = {
+            let _ = |#(#idents: #types),*| {
+                let declaration = #build;
+                #(let _ = declaration.#idents;)*
+            };
+        };
     }
 }
 

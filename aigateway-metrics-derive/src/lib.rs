@@ -4,7 +4,9 @@
 //! every attribute with examples. Each derive runs in phases, one per module:
 //! `attr` reads the attributes, `ast` builds the model of the input, `valid`
 //! checks it, and `expand` writes the code (and checks nothing). Errors are
-//! collected in a [`ctxt::Ctxt`] so that one build reports all of them.
+//! collected in a `ctxt::Ctxt` so that one build reports all of them.
+
+#![deny(missing_docs)]
 
 mod ast;
 mod attr;

@@ -31,6 +31,8 @@
 //! # Ok::<(), aigateway_metrics::ValueError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 // The derive writes `::aigateway_metrics::...` paths; this crate uses it too.
 extern crate self as aigateway_metrics;
 
@@ -142,18 +144,20 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 ///
 /// assert_eq!(
 ///     encode(&registry, Format::Prometheus),
-///     "# HELP aigateway_embedding_cache_total Embedding lookups served from the vector cache.\n\
-///      # TYPE aigateway_embedding_cache_total counter\n\
-///      aigateway_embedding_cache_total{model=\"text-embedding-3-small\",outcome=\"hit\"} 0\n\
-///      aigateway_embedding_cache_total{model=\"text-embedding-3-small\",outcome=\"miss_expired\"} 1\n\
-///      # HELP myco_embed_seconds Time to embed one batch.\n\
-///      # TYPE myco_embed_seconds histogram\n\
-///      myco_embed_seconds_sum{model_name=\"text-embedding-3-small\"} 0.05\n\
-///      myco_embed_seconds_count{model_name=\"text-embedding-3-small\"} 1\n\
-///      myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"0.01\"} 0\n\
-///      myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"0.1\"} 1\n\
-///      myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"1\"} 1\n\
-///      myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"+Inf\"} 1\n"
+///     concat!(
+///         "# HELP aigateway_embedding_cache_total Embedding lookups served from the vector cache.\n",
+///         "# TYPE aigateway_embedding_cache_total counter\n",
+///         "aigateway_embedding_cache_total{model=\"text-embedding-3-small\",outcome=\"hit\"} 0\n",
+///         "aigateway_embedding_cache_total{model=\"text-embedding-3-small\",outcome=\"miss_expired\"} 1\n",
+///         "# HELP myco_embed_seconds Time to embed one batch.\n",
+///         "# TYPE myco_embed_seconds histogram\n",
+///         "myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"0.01\"} 0\n",
+///         "myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"0.1\"} 1\n",
+///         "myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"1\"} 1\n",
+///         "myco_embed_seconds_bucket{model_name=\"text-embedding-3-small\",le=\"+Inf\"} 1\n",
+///         "myco_embed_seconds_sum{model_name=\"text-embedding-3-small\"} 0.05\n",
+///         "myco_embed_seconds_count{model_name=\"text-embedding-3-small\"} 1\n",
+///     )
 /// );
 /// ```
 ///

@@ -2,9 +2,6 @@
 //! Each struct is a declaration only: its fields name the labels, in
 //! exposition order; the handle to record with is `<Struct>Family`.
 
-// The structs are never built: their fields exist to be read by the derive.
-#![allow(dead_code)]
-
 use super::labels::{
     CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType,
 };
