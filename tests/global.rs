@@ -2,7 +2,8 @@
 //! seed document. This test binary is its own process, so it owns them.
 
 use aigateway_metrics::{
-    global, CircuitState, Format, LabelEnum, Metric, Model, Provider, ProviderErrorType, Status, TenantId,
+    global, CircuitState, Format, LabelEnum, Metric, Model, Provider, ProviderErrorType, Status,
+    TenantId,
 };
 
 /// Queue depth, a family of the user's own.

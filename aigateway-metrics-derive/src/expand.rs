@@ -126,7 +126,10 @@ fn declaration_used(family: &Family) -> TokenStream {
     let idents: Vec<_> = family.labels.iter().map(|l| l.ident).collect();
     let types = family.labels.iter().map(|l| elided(family, l.ty));
     let build = match family.input.data {
-        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Unit, .. }) => quote!(#ident),
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Unit,
+            ..
+        }) => quote!(#ident),
         _ => quote!(#ident { #(#idents),* }),
     };
     quote! {

@@ -1,0 +1,414 @@
+//! The gateway's routes. Every metric is recorded here, and only through
+//! the library's typed API.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aigateway_metrics::{
+    encode, Format, GaugeGuard, Model, Provider, ProviderErrorType, Status, TenantId, Usd,
+};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream;
+use serde_json::json;
+
+use crate::openai::{self, ApiError, ChatRequest, Completion};
+use crate::provider::Simulation;
+use crate::state::AppState;
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /metrics`, in the format the scraper's `Accept` header asks for.
+pub async fn metrics(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_accept(accept);
+    (
+        [(CONTENT_TYPE, format.content_type())],
+        encode(&app.registry, format),
+    )
+        .into_response()
+}
+
+/// `POST /v1/chat/completions`.
+pub async fn chat_completions(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match chat(app, &headers, &body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let tenant_id = header(headers, "x-tenant-id")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::invalid("the x-tenant-id header names the tenant; it is missing")
+        })?;
+    let request: ChatRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid(format!("invalid request body: {e}")))?;
+    let (provider_name, model_name) = request.model.split_once('/').ok_or_else(|| {
+        ApiError::invalid("`model` is provider/model, such as openai/gpt-4o-mini")
+    })?;
+    let provider = app
+        .providers
+        .get(provider_name)
+        .ok_or_else(|| ApiError::invalid(format!("unknown provider `{provider_name}`")))?;
+    let price = provider
+        .client
+        .config
+        .models
+        .iter()
+        .find(|m| m.name == model_name)
+        .ok_or_else(|| ApiError {
+            code: Some("model_not_found"),
+            ..ApiError::invalid(format!(
+                "provider `{provider_name}` has no model `{model_name}`"
+            ))
+        })?;
+    let sim = simulation(headers)?;
+
+    // Past this point every request has known labels, and is counted.
+    let m = &app.metrics;
+    let (t, p, md) = (
+        TenantId(tenant_id),
+        Provider(provider_name),
+        Model(model_name),
+    );
+    let finish = |status| m.record_request_duration(t, p, md, status, started.elapsed());
+    let tenant = app.tenant(tenant_id);
+
+    if tenant.limiter.check().is_err() {
+        m.record_rate_limit_hit(t);
+        finish(Status::RateLimited);
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            kind: "rate_limit_error",
+            code: Some("rate_limit_exceeded"),
+            message: format!("tenant `{tenant_id}` is over its rate limit"),
+        });
+    }
+    if tenant.over_budget() {
+        finish(Status::BudgetExceeded);
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            kind: "insufficient_quota",
+            code: Some("insufficient_quota"),
+            message: format!("tenant `{tenant_id}` has spent its budget"),
+        });
+    }
+    if request.messages.is_empty() {
+        finish(Status::InvalidRequest);
+        return Err(ApiError::invalid("`messages` is empty"));
+    }
+
+    // Streams are not cached; other requests are, per tenant, by exact match.
+    let cache_key = (!request.stream).then(|| {
+        let max_tokens = request.max_completion_tokens.or(request.max_tokens);
+        serde_json::to_string(&(tenant_id, &request.model, &request.messages, max_tokens))
+            .expect("JSON values serialize")
+    });
+    if let Some(key) = &cache_key {
+        if let Some(completion) = app.cached(key) {
+            m.record_cache_hit(t);
+            finish(Status::Success);
+            return Ok(Json(openai::completion_body(
+                &new_id(),
+                now(),
+                &request.model,
+                &completion,
+            ))
+            .into_response());
+        }
+        m.record_cache_miss(t);
+    }
+
+    let Some(permit) = provider.breaker.acquire() else {
+        finish(Status::Error);
+        return Err(ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            kind: "upstream_error",
+            code: Some("circuit_open"),
+            message: format!("provider `{provider_name}` is failing; its circuit breaker is open"),
+        });
+    };
+    let completion = match provider.client.complete(model_name, &request, sim).await {
+        Ok(completion) => {
+            permit.success();
+            completion
+        }
+        Err(failure) => {
+            if failure.counts_against_provider() {
+                permit.failure();
+            } else {
+                permit.success();
+            }
+            m.record_provider_error(p, failure.error_type);
+            let bad_request = failure.error_type == ProviderErrorType::BadRequest;
+            finish(if bad_request {
+                Status::InvalidRequest
+            } else {
+                Status::Error
+            });
+            let (status, kind) = failure.http();
+            return Err(ApiError {
+                status,
+                kind,
+                code: None,
+                message: format!(
+                    "provider `{provider_name}` failed: {:?}",
+                    failure.error_type
+                ),
+            });
+        }
+    };
+
+    m.record_tokens(t, p, md, completion.input_tokens, completion.output_tokens);
+    let cost = (completion.input_tokens as f64 * price.input_usd_per_mtok
+        + completion.output_tokens as f64 * price.output_usd_per_mtok)
+        / 1e6;
+    let cost = Usd::new(cost).expect("prices are checked to be zero or more");
+    m.cost.inc_by(t, p, md, cost);
+    m.set_budget_usage(t, tenant.spend(cost))
+        .expect("spent / budget is finite and not negative");
+    if let Some(key) = cache_key {
+        app.cache(key, completion.clone());
+    }
+
+    if !request.stream {
+        finish(Status::Success);
+        return Ok(Json(openai::completion_body(
+            &new_id(),
+            now(),
+            &request.model,
+            &completion,
+        ))
+        .into_response());
+    }
+    let interval = provider.client.token_interval();
+    Ok(stream_response(
+        app.clone(),
+        &request,
+        completion,
+        started,
+        interval,
+        [tenant_id, provider_name, model_name],
+    ))
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn simulation(headers: &HeaderMap) -> Result<Simulation, ApiError> {
+    let error = header(headers, "x-simulate-error")
+        .map(|v| {
+            Simulation::parse_error(v)
+                .ok_or_else(|| ApiError::invalid(format!("unknown x-simulate-error `{v}`")))
+        })
+        .transpose()?;
+    let latency = header(headers, "x-simulate-latency-ms")
+        .map(|v| {
+            v.parse().map(Duration::from_millis).map_err(|_| {
+                ApiError::invalid(format!("x-simulate-latency-ms is milliseconds, not `{v}`"))
+            })
+        })
+        .transpose()?;
+    Ok(Simulation { error, latency })
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn new_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("chatcmpl-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A stream in flight. It holds the active-streams guard, and records the
+/// request when it is dropped: after `[DONE]`, or when the client goes away
+/// mid-stream (the provider has answered, so the request counts as served).
+struct Streaming {
+    app: Arc<AppState>,
+    labels: [String; 3],
+    started: Instant,
+    interval: Duration,
+    id: String,
+    created: u64,
+    model: String,
+    completion: Completion,
+    words: Vec<String>,
+    include_usage: bool,
+    step: Step,
+    first_token_at: Option<Instant>,
+    _active: GaugeGuard,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    Role,
+    Token(usize),
+    Stop,
+    Usage,
+    Done,
+    End,
+}
+
+fn stream_response(
+    app: Arc<AppState>,
+    request: &ChatRequest,
+    completion: Completion,
+    started: Instant,
+    interval: Duration,
+    labels: [&str; 3],
+) -> Response {
+    let words = completion
+        .content
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| {
+            if i == 0 {
+                w.to_owned()
+            } else {
+                format!(" {w}")
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let state = Streaming {
+        _active: app.metrics.stream_started(),
+        app,
+        labels: labels.map(str::to_owned),
+        started,
+        interval,
+        id: new_id(),
+        created: now(),
+        model: request.model.clone(),
+        completion,
+        words,
+        include_usage: request.wants_usage_chunk(),
+        step: Step::Role,
+        first_token_at: None,
+    };
+    let events = stream::unfold(state, |mut s| async move {
+        let event = s.next_event().await?;
+        Some((Ok::<_, Infallible>(event), s))
+    });
+    Sse::new(events).into_response()
+}
+
+impl Streaming {
+    async fn next_event(&mut self) -> Option<Event> {
+        let (id, created, model) = (&self.id, self.created, &self.model);
+        let data = match self.step {
+            Step::Role => {
+                self.step = if self.words.is_empty() {
+                    Step::Stop
+                } else {
+                    Step::Token(0)
+                };
+                openai::chunk(
+                    id,
+                    created,
+                    model,
+                    json!({ "role": "assistant", "content": "" }),
+                    None,
+                )
+            }
+            Step::Token(i) => {
+                if i > 0 {
+                    tokio::time::sleep(self.interval).await;
+                } else {
+                    self.first_token_at = Some(Instant::now());
+                    let [t, p, m] = &self.labels;
+                    let ttft = self.started.elapsed();
+                    self.app.streams.time_to_first_token.observe_duration(
+                        TenantId(t),
+                        Provider(p),
+                        Model(m),
+                        ttft,
+                    );
+                }
+                self.step = if i + 1 < self.words.len() {
+                    Step::Token(i + 1)
+                } else {
+                    Step::Stop
+                };
+                openai::chunk(
+                    id,
+                    created,
+                    model,
+                    json!({ "content": self.words[i] }),
+                    None,
+                )
+            }
+            Step::Stop => {
+                self.step = if self.include_usage {
+                    Step::Usage
+                } else {
+                    Step::Done
+                };
+                openai::chunk(id, created, model, json!({}), Some("stop"))
+            }
+            Step::Usage => {
+                self.step = Step::Done;
+                openai::usage_chunk(id, created, model, &self.completion)
+            }
+            Step::Done => {
+                self.step = Step::End;
+                self.record_time_per_output_token();
+                return Some(Event::default().data("[DONE]"));
+            }
+            Step::End => return None,
+        };
+        Some(Event::default().data(data.to_string()))
+    }
+
+    /// After the last token: the time between tokens after the first.
+    fn record_time_per_output_token(&self) {
+        let (Some(first), n) = (self.first_token_at, self.words.len()) else {
+            return;
+        };
+        if n > 1 {
+            let [t, p, m] = &self.labels;
+            let per_token = first.elapsed() / (n as u32 - 1);
+            self.app.streams.time_per_output_token.observe_duration(
+                TenantId(t),
+                Provider(p),
+                Model(m),
+                per_token,
+            );
+        }
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        let [t, p, m] = &self.labels;
+        self.app.metrics.record_request_duration(
+            TenantId(t),
+            Provider(p),
+            Model(m),
+            Status::Success,
+            self.started.elapsed(),
+        );
+    }
+}

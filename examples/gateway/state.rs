@@ -1,0 +1,125 @@
+//! What the handlers share: the metrics and their registry, and the
+//! gateway's policies: rate limits, budgets, the response cache and the
+//! circuit breakers.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aigateway_metrics::prometheus_client::registry::Registry;
+use aigateway_metrics::{GatewayMetrics, Usd};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use lru::LruCache;
+
+use crate::breaker::Breaker;
+use crate::config::Config;
+use crate::families::StreamMetrics;
+use crate::openai::Completion;
+use crate::provider::ProviderClient;
+
+/// Cached answers, over all tenants.
+const CACHE_ENTRIES: usize = 10_000;
+
+pub struct AppState {
+    pub config: Config,
+    pub metrics: GatewayMetrics,
+    pub streams: StreamMetrics,
+    pub registry: Registry,
+    pub providers: HashMap<String, Provider>,
+    tenants: Mutex<HashMap<String, Arc<Tenant>>>,
+    cache: Mutex<LruCache<String, Completion>>,
+}
+
+pub struct Provider {
+    pub client: ProviderClient,
+    pub breaker: Breaker,
+}
+
+/// A tenant's rate limiter and budget.
+pub struct Tenant {
+    pub limiter: DefaultDirectRateLimiter,
+    budget_nanos: u64,
+    spent_nanos: AtomicU64,
+}
+
+impl Tenant {
+    pub fn over_budget(&self) -> bool {
+        self.spent_nanos.load(Ordering::Relaxed) >= self.budget_nanos
+    }
+
+    /// Adds `cost`; returns the share of the budget now spent.
+    pub fn spend(&self, cost: Usd) -> f64 {
+        let spent = self.spent_nanos.fetch_add(cost.nanos(), Ordering::Relaxed) + cost.nanos();
+        spent as f64 / self.budget_nanos as f64
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config) -> AppState {
+        let metrics = GatewayMetrics::default();
+        let streams = StreamMetrics::default();
+        let mut registry = Registry::default();
+        metrics.register(&mut registry);
+        streams.register(&mut registry);
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("an HTTP client without TLS builds");
+        let providers = config
+            .providers
+            .iter()
+            .map(|p| {
+                let breaker = Breaker::new(
+                    &p.name,
+                    p.failure_threshold,
+                    Duration::from_millis(p.cooldown_ms),
+                    metrics.clone(),
+                );
+                let client = ProviderClient::new(p.clone(), http.clone());
+                (p.name.clone(), Provider { client, breaker })
+            })
+            .collect();
+        AppState {
+            config,
+            metrics,
+            streams,
+            registry,
+            providers,
+            tenants: Mutex::new(HashMap::new()),
+            cache: Mutex::new(LruCache::new(CACHE_ENTRIES.try_into().expect("not zero"))),
+        }
+    }
+
+    /// The tenant's limiter and budget, made on first sight.
+    pub fn tenant(&self, id: &str) -> Arc<Tenant> {
+        let mut tenants = self.tenants.lock().unwrap();
+        if let Some(tenant) = tenants.get(id) {
+            return Arc::clone(tenant);
+        }
+        let limits = self.config.limits(id);
+        let burst = NonZeroU32::new(limits.rate_limit_burst).expect("checked by Config");
+        let period = Duration::from_secs_f64(1.0 / limits.rate_limit_rps);
+        let quota = Quota::with_period(period)
+            .expect("checked by Config")
+            .allow_burst(burst);
+        let tenant = Arc::new(Tenant {
+            limiter: RateLimiter::direct(quota),
+            budget_nanos: Usd::new(limits.budget_usd)
+                .expect("checked by Config")
+                .nanos(),
+            spent_nanos: AtomicU64::new(0),
+        });
+        tenants.insert(id.to_owned(), Arc::clone(&tenant));
+        tenant
+    }
+
+    pub fn cached(&self, key: &str) -> Option<Completion> {
+        self.cache.lock().unwrap().get(key).cloned()
+    }
+
+    pub fn cache(&self, key: String, completion: Completion) {
+        self.cache.lock().unwrap().put(key, completion);
+    }
+}
