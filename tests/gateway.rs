@@ -1,0 +1,325 @@
+//! The example gateway over real HTTP: what it answers, and exactly what it
+//! records for each path through a request.
+
+mod support;
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{chat, test_config, wait_for, Gateway};
+
+fn start(cooldown_ms: u64) -> (tempfile::TempDir, Gateway, reqwest::blocking::Client) {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = Gateway::start(&test_config(dir.path(), cooldown_ms));
+    (dir, gateway, reqwest::blocking::Client::new())
+}
+
+fn ask(model: &str, content: &str) -> Value {
+    json!({ "model": model, "messages": [{ "role": "user", "content": content }], "max_tokens": 16 })
+}
+
+fn error_of(body: &str) -> Value {
+    serde_json::from_str::<Value>(body).unwrap()["error"].clone()
+}
+
+#[test]
+fn requests_without_known_labels_are_refused_in_openai_format_and_not_counted() {
+    let (_dir, gw, client) = start(60_000);
+    let before = gw.metrics();
+    let response = client
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&ask("openai/gpt-4o-mini", "hi"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        error_of(&response.text().unwrap())["type"],
+        "invalid_request_error"
+    );
+
+    let (status, body) = chat(&client, &gw, "acme", ask("mistral/large", "hi"), &[]);
+    assert_eq!(
+        (status, error_of(&body)["message"].as_str()),
+        (400, Some("unknown provider `mistral`"))
+    );
+    let (status, body) = chat(&client, &gw, "acme", ask("openai/gpt-5", "hi"), &[]);
+    assert_eq!(
+        (status, error_of(&body)["code"].as_str()),
+        (400, Some("model_not_found"))
+    );
+    let (status, _) = chat(
+        &client,
+        &gw,
+        "acme",
+        json!({ "model": "openai/gpt-4o" }),
+        &[],
+    );
+    assert_eq!(status, 400);
+    assert_eq!(gw.metrics(), before);
+}
+
+#[test]
+fn rate_limit_budget_and_cache_are_counted_exactly() {
+    let (_dir, gw, client) = start(60_000);
+    let statuses: Vec<u16> = ["one", "two", "three"]
+        .iter()
+        .map(|c| chat(&client, &gw, "limited", ask("openai/gpt-4o-mini", c), &[]).0)
+        .collect();
+    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(
+        gw.sample("aigateway_rate_limit_hits_total{tenant_id=\"limited\"}"),
+        Some(1.0)
+    );
+    let limited = "tenant_id=\"limited\",provider=\"openai\",model=\"gpt-4o-mini\"";
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{limited},status=\"rate_limited\"}}"
+        )),
+        Some(1.0)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{limited},status=\"success\"}}"
+        )),
+        Some(2.0)
+    );
+
+    // 4 input and 16 output tokens of gpt-4o cost 0.00017 USD, over a
+    // budget of 0.0001: the next request is refused.
+    let (first, _) = chat(&client, &gw, "frugal", ask("openai/gpt-4o", "a b c d"), &[]);
+    let (second, body) = chat(
+        &client,
+        &gw,
+        "frugal",
+        ask("openai/gpt-4o", "other words"),
+        &[],
+    );
+    assert_eq!((first, second), (200, 429));
+    assert_eq!(error_of(&body)["code"], "insufficient_quota");
+    assert_eq!(
+        gw.sample("aigateway_budget_usage_ratio{tenant_id=\"frugal\"}"),
+        Some(1.7)
+    );
+    let frugal = "tenant_id=\"frugal\",provider=\"openai\",model=\"gpt-4o\"";
+    assert_eq!(
+        gw.sample(&format!("aigateway_cost_usd_total{{{frugal}}}")),
+        Some(0.00017)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{frugal},status=\"budget_exceeded\"}}"
+        )),
+        Some(1.0)
+    );
+
+    for _ in 0..3 {
+        assert_eq!(
+            chat(
+                &client,
+                &gw,
+                "acme",
+                ask("google/gemini-1.5-flash", "same words"),
+                &[]
+            )
+            .0,
+            200
+        );
+    }
+    assert_eq!(
+        gw.sample("aigateway_cache_hits_total{tenant_id=\"acme\"}"),
+        Some(2.0)
+    );
+    assert_eq!(
+        gw.sample("aigateway_cache_misses_total{tenant_id=\"acme\"}"),
+        Some(1.0)
+    );
+    let acme = "tenant_id=\"acme\",provider=\"google\",model=\"gemini-1.5-flash\"";
+    // The provider was asked once: tokens count what it was asked for.
+    assert_eq!(
+        gw.sample(&format!("aigateway_tokens_total{{{acme},type=\"input\"}}")),
+        Some(2.0)
+    );
+    assert_eq!(
+        gw.sample(&format!("aigateway_tokens_total{{{acme},type=\"output\"}}")),
+        Some(16.0)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{acme},status=\"success\"}}"
+        )),
+        Some(3.0)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_request_duration_seconds_count{{{acme}}}"
+        )),
+        Some(3.0)
+    );
+}
+
+#[test]
+fn circuit_breaker_opens_goes_half_open_and_closes() {
+    let (_dir, gw, client) = start(300);
+    let state = || gw.sample("aigateway_circuit_breaker_state{provider=\"google\"}");
+    let fail = [("x-simulate-error", "server_error")];
+    assert_eq!(
+        state(),
+        Some(0.0),
+        "healthy providers show as closed from the start"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            chat(
+                &client,
+                &gw,
+                "acme",
+                ask("google/gemini-1.5-flash", "x"),
+                &fail
+            )
+            .0,
+            502
+        );
+    }
+    assert_eq!(state(), Some(2.0));
+    let (status, body) = chat(
+        &client,
+        &gw,
+        "acme",
+        ask("google/gemini-1.5-flash", "x"),
+        &[],
+    );
+    assert_eq!(
+        (status, error_of(&body)["code"].as_str()),
+        (503, Some("circuit_open"))
+    );
+
+    // After the cooldown one trial goes through; it fails, and the breaker opens again.
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(
+        chat(
+            &client,
+            &gw,
+            "acme",
+            ask("google/gemini-1.5-flash", "x"),
+            &fail
+        )
+        .0,
+        502
+    );
+    assert_eq!(state(), Some(2.0));
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(
+        chat(
+            &client,
+            &gw,
+            "acme",
+            ask("google/gemini-1.5-flash", "x"),
+            &[]
+        )
+        .0,
+        200
+    );
+    assert_eq!(state(), Some(0.0));
+
+    assert_eq!(
+        gw.sample(
+            "aigateway_provider_errors_total{provider=\"google\",error_type=\"server_error\"}"
+        ),
+        Some(4.0)
+    );
+    let labels = "tenant_id=\"acme\",provider=\"google\",model=\"gemini-1.5-flash\"";
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{labels},status=\"error\"}}"
+        )),
+        Some(5.0)
+    );
+    assert_eq!(
+        gw.sample("aigateway_circuit_breaker_state{provider=\"openai\"}"),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn a_stream_ends_with_usage_and_done() {
+    let (_dir, gw, client) = start(60_000);
+    let body = json!({
+        "model": "anthropic/claude-3-5-haiku",
+        "messages": [{ "role": "user", "content": "stream three words" }],
+        "max_tokens": 3,
+        "stream": true,
+        "stream_options": { "include_usage": true },
+    });
+    let (status, text) = chat(&client, &gw, "acme", body, &[]);
+    assert_eq!(status, 200);
+    let data: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
+    assert_eq!(data.last(), Some(&"[DONE]"));
+    let chunks: Vec<Value> = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let content: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"].get(0)?["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(content, "The gateway answers");
+    assert_eq!(
+        chunks.last().unwrap()["usage"],
+        json!({ "prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6 })
+    );
+    let labels = "tenant_id=\"acme\",provider=\"anthropic\",model=\"claude-3-5-haiku\"";
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_time_to_first_token_seconds_count{{{labels}}}"
+        )),
+        Some(1.0)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_time_per_output_token_seconds_count{{{labels}}}"
+        )),
+        Some(1.0)
+    );
+    assert_eq!(gw.sample("aigateway_active_streams"), Some(0.0));
+}
+
+#[test]
+fn active_streams_fall_when_the_client_leaves_mid_stream() {
+    let (_dir, gw, client) = start(60_000);
+    let body = json!({
+        "model": "openai/gpt-4o-mini",
+        "messages": [{ "role": "user", "content": "a long answer please" }],
+        "max_tokens": 100_000,
+        "stream": true,
+    });
+    let mut response = client
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .header("x-tenant-id", "acme")
+        .json(&body)
+        .send()
+        .unwrap();
+    let mut first = [0u8; 64];
+    response.read_exact(&mut first).unwrap();
+    assert!(first.starts_with(b"data: "));
+    assert_eq!(gw.sample("aigateway_active_streams"), Some(1.0));
+    drop(response);
+    wait_for(
+        "active streams to fall to 0",
+        Duration::from_secs(10),
+        || match gw.sample("aigateway_active_streams") {
+            Some(0.0) => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    let labels = "tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\"";
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_requests_total{{{labels},status=\"success\"}}"
+        )),
+        Some(1.0)
+    );
+}
