@@ -339,3 +339,38 @@ fn instances_are_independent() {
     );
     assert_eq!(expose(&b.cache_hits).0.lines().count(), 2);
 }
+
+/// A tenant's and a provider's counters exist at zero before the first event.
+#[test]
+fn init_creates_series_at_zero() {
+    let m = GatewayMetrics::default();
+    m.init_tenant(ACME);
+    m.init_provider(OPENAI);
+    let mut registry = Registry::default();
+    m.register(&mut registry);
+    let samples: Vec<String> = encode(&registry, Format::Prometheus)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let mut expected = vec![
+        "aigateway_cache_hits_total{tenant_id=\"acme\"} 0".to_owned(),
+        "aigateway_cache_misses_total{tenant_id=\"acme\"} 0".to_owned(),
+        "aigateway_rate_limit_hits_total{tenant_id=\"acme\"} 0".to_owned(),
+    ];
+    for error_type in [
+        "timeout",
+        "rate_limited",
+        "server_error",
+        "connection",
+        "bad_request",
+        "authentication",
+        "other",
+    ] {
+        expected.push(format!(
+            "aigateway_provider_errors_total{{provider=\"openai\",error_type=\"{error_type}\"}} 0"
+        ));
+    }
+    expected.push("aigateway_active_streams 0".to_owned());
+    assert_eq!(samples, expected);
+}

@@ -5,15 +5,14 @@
 //! Needs `promtool` (Debian's `prometheus` package) and Python's
 //! `prometheus_client`; `scripts/test.sh` installs both.
 
+mod support;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// The example binary, which `cargo test` builds next to the test binaries.
 fn example_exposition(args: &[&str]) -> String {
-    let deps = std::env::current_exe().unwrap();
-    let examples = deps.parent().unwrap().parent().unwrap().join("examples");
-    let output = Command::new(examples.join("exposition"))
+    let output = Command::new(support::example_binary("exposition"))
         .args(args)
         .output()
         .expect("run the exposition example");

@@ -71,6 +71,7 @@ impl AppState {
             .providers
             .iter()
             .map(|p| {
+                metrics.init_provider(aigateway_metrics::Provider(&p.name));
                 let breaker = Breaker::new(
                     &p.name,
                     p.failure_threshold,
@@ -112,6 +113,7 @@ impl AppState {
             spent_nanos: AtomicU64::new(0),
         });
         tenants.insert(id.to_owned(), Arc::clone(&tenant));
+        self.metrics.init_tenant(aigateway_metrics::TenantId(id));
         tenant
     }
 

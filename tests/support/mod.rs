@@ -22,15 +22,19 @@ impl Drop for Process {
     }
 }
 
-/// A binary that `cargo test` builds beside the test binaries.
+/// An example's binary, built first: `cargo test --test NAME` builds no
+/// examples, and would otherwise run a stale one.
 pub fn example_binary(name: &str) -> PathBuf {
     let deps = std::env::current_exe().unwrap();
-    deps.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
+    let profile_dir = deps.parent().unwrap().parent().unwrap();
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "--example", name]);
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build");
+    assert!(status.success(), "cargo build --example {name} failed");
+    profile_dir.join("examples").join(name)
 }
 
 /// A gateway started with `config` on a free loopback port.

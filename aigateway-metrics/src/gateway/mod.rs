@@ -41,6 +41,26 @@ pub struct GatewayMetrics {
 }
 
 impl GatewayMetrics {
+    /// Creates a tenant's series of the per-tenant counters at zero: cache
+    /// hits and misses, rate-limit hits. Call it when the gateway first sees
+    /// a tenant. A counter series that first appears with a value above zero
+    /// loses that value in `rate()` and `increase()`, which only see changes
+    /// between scrapes.
+    pub fn init_tenant(&self, tenant_id: TenantId<'_>) {
+        self.cache_hits.inc_by(tenant_id, 0);
+        self.cache_misses.inc_by(tenant_id, 0);
+        self.rate_limit_hits.inc_by(tenant_id, 0);
+    }
+
+    /// Creates a provider's error series, one per error type, at zero; see
+    /// [`GatewayMetrics::init_tenant`] for why. Call it for every configured
+    /// provider at startup.
+    pub fn init_provider(&self, provider: Provider<'_>) {
+        // One cell of a series creates all of them: every error type.
+        self.provider_errors
+            .inc_by(provider, ProviderErrorType::Other, 0);
+    }
+
     /// Records a finished request: its status, and its duration in seconds.
     ///
     /// A NaN, infinite or negative duration is rejected and records nothing,

@@ -1,0 +1,398 @@
+//! End to end: two gateway instances scraped every second by a real
+//! Prometheus (Debian's `prometheus` package), a known mix of traffic sent
+//! with a real HTTP client, then Prometheus' HTTP API asked for exact totals
+//! summed across both instances, and for every PromQL query of the seed
+//! document and of the dashboard.
+//!
+//! Bounded in time (about 20 s; every wait has a deadline), and every process
+//! is killed when the test ends. On failure the message carries Prometheus'
+//! own log.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{chat, free_port, read_log, test_config, wait_for, Gateway, Process};
+
+/// One series of a query result: its labels and value.
+type Sample = (BTreeMap<String, String>, f64);
+
+struct Prometheus {
+    url: String,
+    log: std::path::PathBuf,
+    _process: Process,
+}
+
+impl Prometheus {
+    fn start(dir: &Path, targets: &[&str]) -> Prometheus {
+        let config = dir.join("prometheus.yml");
+        let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+                 scrape_configs:\n  - job_name: aigateway\n    static_configs:\n      - targets: [{}]\n",
+                targets.join(", ")
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let log = dir.join("prometheus.log");
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("run prometheus (Debian's `prometheus` package; scripts/test.sh installs it)");
+        let prometheus = Prometheus {
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _process: Process {
+                child,
+                name: "prometheus",
+            },
+        };
+        wait_for("Prometheus to be ready", Duration::from_secs(20), || {
+            let ready = reqwest::blocking::get(format!("{}/-/ready", prometheus.url));
+            match ready {
+                Ok(r) if r.status().is_success() => Ok(()),
+                other => Err(format!("{other:?}\n{}", read_log(&prometheus.log))),
+            }
+        });
+        prometheus
+    }
+
+    /// An instant query; panics with Prometheus' log when it fails.
+    fn query(&self, promql: &str) -> Vec<Sample> {
+        self.try_query(promql).unwrap_or_else(|e| {
+            panic!(
+                "query {promql:?} failed: {e}\nPrometheus log:\n{}",
+                read_log(&self.log)
+            )
+        })
+    }
+
+    fn try_query(&self, promql: &str) -> Result<Vec<Sample>, String> {
+        let response: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/query", self.url))
+            .query(&[("query", promql)])
+            .send()
+            .and_then(|r| r.json())
+            .map_err(|e| e.to_string())?;
+        if response["status"] != "success" {
+            return Err(response.to_string());
+        }
+        let data = &response["data"];
+        let as_f64 = |v: &Value| v[1].as_str().unwrap().parse::<f64>().unwrap();
+        Ok(match data["resultType"].as_str() {
+            Some("vector") => data["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    let labels = s["metric"]
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                        .collect();
+                    (labels, as_f64(&s["value"]))
+                })
+                .collect(),
+            Some("scalar") => vec![(BTreeMap::new(), as_f64(&data["result"]))],
+            other => return Err(format!("unexpected result type {other:?}")),
+        })
+    }
+
+    /// A query whose result is one number.
+    fn scalar(&self, promql: &str) -> f64 {
+        match self.query(promql).as_slice() {
+            [(_, value)] => *value,
+            other => panic!("{promql} gave {other:?}"),
+        }
+    }
+
+    /// A query aggregated by one label: label value -> number.
+    fn by(&self, label: &str, promql: &str) -> BTreeMap<String, f64> {
+        self.query(promql)
+            .into_iter()
+            .map(|(labels, value)| (labels.get(label).cloned().unwrap_or_default(), value))
+            .collect()
+    }
+}
+
+fn ask(model: &str, content: &str, stream: bool) -> Value {
+    json!({
+        "model": model,
+        "messages": [{ "role": "user", "content": content }],
+        "max_tokens": 16,
+        "stream": stream,
+    })
+}
+
+fn map(entries: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// The PromQL queries of the seed document, as written there.
+const SEED_QUERIES: [&str; 5] = [
+    "rate(aigateway_requests_total[5m])",
+    "histogram_quantile(0.99, rate(aigateway_request_duration_seconds_bucket[5m]))",
+    "sum(rate(aigateway_cache_hits_total[5m])) / \
+     (sum(rate(aigateway_cache_hits_total[5m])) + sum(rate(aigateway_cache_misses_total[5m])))",
+    "sum by (tenant_id) (increase(aigateway_cost_usd_total[1h]))",
+    "sum by (provider) (rate(aigateway_provider_errors_total[5m]))",
+];
+
+#[test]
+fn two_gateways_scraped_by_prometheus_add_up_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), 60_000);
+    let (a, b) = (Gateway::start(&config), Gateway::start(&config));
+    let prometheus = Prometheus::start(dir.path(), &[a.host_port(), b.host_port()]);
+    let client = reqwest::blocking::Client::new();
+    let send =
+        |gw: &Gateway, tenant: &str, body: Value, headers: &[(&str, &str)], expected: u16| {
+            let (status, text) = chat(&client, gw, tenant, body, headers);
+            assert_eq!(status, expected, "{tenant}: {text}");
+        };
+    let server_error = [("x-simulate-error", "server_error")];
+    let bad_request = [("x-simulate-error", "bad_request")];
+
+    // Phase 1 creates the series; once Prometheus has scraped them, phase 2
+    // makes them move, so that the seed's rate() queries have a change to see.
+    send(
+        &a,
+        "acme",
+        ask("openai/gpt-4o-mini", "hello there world", false),
+        &[],
+        200,
+    );
+    send(
+        &a,
+        "acme",
+        ask("anthropic/claude-3-5-haiku", "one two", true),
+        &[],
+        200,
+    );
+    send(
+        &a,
+        "globex",
+        ask("anthropic/claude-3-5-haiku", "hi", true),
+        &[],
+        200,
+    );
+    send(
+        &a,
+        "limited",
+        ask("openai/gpt-4o-mini", "x1", false),
+        &[],
+        200,
+    );
+    send(&b, "acme", ask("openai/gpt-4o", "a b", false), &[], 200);
+    send(
+        &b,
+        "globex",
+        ask("google/gemini-1.5-flash", "boom", false),
+        &server_error,
+        502,
+    );
+    wait_for(
+        "Prometheus to scrape phase 1",
+        Duration::from_secs(15),
+        || match prometheus.try_query("sum(aigateway_requests_total)") {
+            Ok(v) if v.first().map(|s| s.1) == Some(6.0) => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+
+    send(
+        &a,
+        "acme",
+        ask("openai/gpt-4o-mini", "hello there world", false),
+        &[],
+        200,
+    ); // cache hit
+    send(
+        &a,
+        "acme",
+        ask("openai/gpt-4o-mini", "hello there world", false),
+        &[],
+        200,
+    ); // cache hit
+    send(
+        &a,
+        "acme",
+        ask("anthropic/claude-3-5-haiku", "three four five", true),
+        &[],
+        200,
+    );
+    send(
+        &a,
+        "limited",
+        ask("openai/gpt-4o-mini", "x2", false),
+        &[],
+        200,
+    );
+    send(
+        &a,
+        "limited",
+        ask("openai/gpt-4o-mini", "x3", false),
+        &[],
+        429,
+    ); // burst of 2 spent
+    send(
+        &b,
+        "globex",
+        ask("google/gemini-1.5-flash", "boom", false),
+        &server_error,
+        502,
+    );
+    send(
+        &b,
+        "globex",
+        ask("google/gemini-1.5-flash", "boom", false),
+        &server_error,
+        502,
+    ); // opens
+    send(
+        &b,
+        "globex",
+        ask("google/gemini-1.5-flash", "boom", false),
+        &[],
+        503,
+    ); // circuit open
+    send(
+        &b,
+        "acme",
+        ask("openai/gpt-4o", "a b c", false),
+        &bad_request,
+        400,
+    );
+
+    wait_for(
+        "Prometheus to scrape phase 2",
+        Duration::from_secs(15),
+        || match prometheus.try_query("sum(aigateway_requests_total)") {
+            Ok(v) if v.first().map(|s| s.1) == Some(15.0) => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    );
+    // Two more scrapes, so that every series has samples on both sides of a change.
+    std::thread::sleep(Duration::from_millis(2_500));
+
+    assert_eq!(prometheus.scalar("count(up{job=\"aigateway\"} == 1)"), 2.0);
+    assert_eq!(
+        prometheus.by("tenant_id", "sum by (tenant_id) (aigateway_requests_total)"),
+        map(&[("acme", 7.0), ("globex", 5.0), ("limited", 3.0)])
+    );
+    let by_status = prometheus.query("sum by (tenant_id, status) (aigateway_requests_total) > 0");
+    let by_status: BTreeMap<String, f64> = by_status
+        .into_iter()
+        .map(|(l, v)| (format!("{}/{}", l["tenant_id"], l["status"]), v))
+        .collect();
+    assert_eq!(
+        by_status,
+        map(&[
+            ("acme/success", 6.0),
+            ("acme/invalid_request", 1.0),
+            ("globex/success", 1.0),
+            ("globex/error", 4.0),
+            ("limited/success", 2.0),
+            ("limited/rate_limited", 1.0),
+        ])
+    );
+    // Input tokens are the words sent to a provider: 3 + 2 + 1 + 1 + 2 + 1 + 3.
+    assert_eq!(
+        prometheus.by("type", "sum by (type) (aigateway_tokens_total)"),
+        map(&[("input", 13.0), ("output", 7.0 * 16.0)])
+    );
+    // Per million tokens: mini 3*0.15+16*0.6, haiku 2*0.8+64, haiku 1*0.8+64,
+    // mini 1*0.15+9.6 (twice), gpt-4o 2*2.5+160, haiku 3*0.8+64.
+    let cost = prometheus.scalar("sum(aigateway_cost_usd_total)");
+    let expected_cost = (10.05 + 65.6 + 64.8 + 9.75 + 9.75 + 165.0 + 66.4) / 1e6;
+    assert!(
+        (cost - expected_cost).abs() < 1e-15,
+        "cost {cost} != {expected_cost}"
+    );
+    assert_eq!(
+        prometheus.scalar(
+            "sum(aigateway_cache_hits_total) / (sum(aigateway_cache_hits_total) + sum(aigateway_cache_misses_total))"
+        ),
+        2.0 / 11.0
+    );
+    assert_eq!(
+        prometheus.scalar("sum(aigateway_rate_limit_hits_total)"),
+        1.0
+    );
+    assert_eq!(
+        prometheus.by(
+            "error_type",
+            "sum by (error_type) (aigateway_provider_errors_total) > 0"
+        ),
+        map(&[("bad_request", 1.0), ("server_error", 3.0)])
+    );
+    let b_target = b.host_port();
+    assert_eq!(
+        prometheus.by(
+            "instance",
+            "aigateway_circuit_breaker_state{provider=\"google\"}"
+        ),
+        map(&[(a.host_port(), 0.0), (b_target, 2.0)])
+    );
+    assert_eq!(prometheus.scalar("sum(aigateway_active_streams)"), 0.0);
+    assert_eq!(
+        prometheus.scalar("sum(aigateway_time_to_first_token_seconds_count)"),
+        3.0
+    );
+    assert_eq!(
+        prometheus.scalar("sum(aigateway_request_duration_seconds_count)"),
+        15.0
+    );
+
+    // The seed's queries evaluate, over the series they should cover.
+    let requests = prometheus.query(SEED_QUERIES[0]);
+    assert_eq!(
+        requests.len(),
+        prometheus.query("aigateway_requests_total").len()
+    );
+    assert!(requests
+        .iter()
+        .any(|(l, v)| l["tenant_id"] == "acme" && l["status"] == "success" && *v > 0.0));
+    let p99 = prometheus.query(SEED_QUERIES[1]);
+    assert!(
+        !p99.is_empty() && p99.iter().all(|(_, v)| v.is_nan() || *v <= 0.1),
+        "{p99:?}"
+    );
+    let ratio = prometheus.scalar(SEED_QUERIES[2]);
+    assert!(ratio > 0.0 && ratio < 1.0, "cache hit ratio {ratio}");
+    let cost_per_hour = prometheus.by("tenant_id", SEED_QUERIES[3]);
+    assert_eq!(
+        cost_per_hour.keys().collect::<Vec<_>>(),
+        ["acme", "globex", "limited"]
+    );
+    // Phase 2 added 66.4e-6 for acme; increase() extrapolates a little.
+    assert!(
+        (66.4e-6..2.0 * 66.4e-6).contains(&cost_per_hour["acme"]),
+        "{cost_per_hour:?}"
+    );
+    let errors = prometheus.by("provider", SEED_QUERIES[4]);
+    // Every configured provider is there from startup, at zero while healthy.
+    assert_eq!(
+        errors.keys().collect::<Vec<_>>(),
+        ["anthropic", "google", "openai"]
+    );
+    assert!(
+        errors["google"] > 0.0 && errors["openai"] > 0.0 && errors["anthropic"] == 0.0,
+        "{errors:?}"
+    );
+}
