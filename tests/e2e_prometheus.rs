@@ -386,6 +386,37 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         "{cost_per_hour:?}"
     );
     let errors = prometheus.by("provider", SEED_QUERIES[4]);
+    // Every query of the dashboard evaluates, with its variables at "All",
+    // to a result.
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/dashboards/aigateway.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut evaluated = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let promql = expr
+                .replace("$tenant", ".*")
+                .replace("$provider", ".*")
+                .replace("$model", ".*")
+                .replace("$__rate_interval", "1m");
+            let result = prometheus.query(&promql);
+            assert!(
+                !result.is_empty(),
+                "panel {:?}: {promql} gave no result",
+                panel["title"]
+            );
+            evaluated += 1;
+        }
+    }
+    // The five seed queries and nineteen family targets (three per histogram).
+    assert_eq!(evaluated, 24);
+
     // Every configured provider is there from startup, at zero while healthy.
     assert_eq!(
         errors.keys().collect::<Vec<_>>(),
