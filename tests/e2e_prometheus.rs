@@ -35,7 +35,9 @@ impl Prometheus {
             &config,
             format!(
                 "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+                 rule_files: ['{}/rules/aigateway.rules.yml']\n\
                  scrape_configs:\n  - job_name: aigateway\n    static_configs:\n      - targets: [{}]\n",
+                env!("CARGO_MANIFEST_DIR"),
                 targets.join(", ")
             ),
         )
@@ -416,6 +418,14 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
     }
     // The five seed queries and nineteen family targets (three per histogram).
     assert_eq!(evaluated, 24);
+
+    // The recording rules run on the live data: google failed all its
+    // phase-2 requests, anthropic none of its.
+    let error_ratio = prometheus.by("provider", "provider:aigateway_requests:error_ratio_rate5m");
+    assert!(
+        error_ratio["google"] > 0.0 && error_ratio["anthropic"] == 0.0,
+        "{error_ratio:?}"
+    );
 
     // Every configured provider is there from startup, at zero while healthy.
     assert_eq!(
