@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. First installs, when missing, the tools
-# that the tests check our output against: promtool (Debian's `prometheus`
-# package) and Python's official `prometheus_client`.
+# that the tests check our work against: Prometheus and promtool (Debian's
+# `prometheus` package), Python's official `prometheus_client` parser and
+# the official `openai` client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,10 @@ fi
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
   echo "installing Python's prometheus_client"
   python3 -m pip install --quiet prometheus-client 2>/dev/null || apt_install python3-prometheus-client
+fi
+if ! python3 -c 'import openai' 2>/dev/null; then
+  echo "installing Python's openai client"
+  python3 -m pip install --quiet openai 2>/dev/null || apt_install python3-openai
 fi
 
 cargo test --workspace "$@"
