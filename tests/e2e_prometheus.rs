@@ -73,14 +73,10 @@ impl Prometheus {
         prometheus
     }
 
-    /// An instant query; panics with Prometheus' log when it fails.
+    /// An instant query; panics when it fails.
     fn query(&self, promql: &str) -> Vec<Sample> {
-        self.try_query(promql).unwrap_or_else(|e| {
-            panic!(
-                "query {promql:?} failed: {e}\nPrometheus log:\n{}",
-                read_log(&self.log)
-            )
-        })
+        self.try_query(promql)
+            .unwrap_or_else(|e| panic!("query {promql:?} failed: {e}"))
     }
 
     fn try_query(&self, promql: &str) -> Result<Vec<Sample>, String> {
@@ -129,6 +125,15 @@ impl Prometheus {
             .into_iter()
             .map(|(labels, value)| (labels.get(label).cloned().unwrap_or_default(), value))
             .collect()
+    }
+}
+
+impl Drop for Prometheus {
+    /// Whatever failed, Prometheus' own log goes with the failure.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("Prometheus log:\n{}", read_log(&self.log));
+        }
     }
 }
 

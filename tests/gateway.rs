@@ -323,3 +323,142 @@ fn active_streams_fall_when_the_client_leaves_mid_stream() {
         Some(1.0)
     );
 }
+
+/// A fake OpenAI-compatible upstream on loopback: answers each request with
+/// `answer(path, body)`, and keeps what it was sent.
+fn fake_upstream(
+    answer: fn(&str, &Value) -> (u16, Value),
+) -> (
+    String,
+    std::sync::mpsc::Receiver<(String, Option<String>, Value)>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let (sent, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let path = request_line
+                .split(' ')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let (mut length, mut auth) = (0, None);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                let (name, value) = line.split_once(": ").unwrap();
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.parse().unwrap(),
+                    "authorization" => auth = Some(value.to_owned()),
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            let (status, reply) = answer(&path, &body);
+            let reply = reply.to_string();
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            )
+            .unwrap();
+            sent.send((path, auth, body)).unwrap();
+        }
+    });
+    (url, received)
+}
+
+#[test]
+fn a_provider_can_point_at_a_real_upstream() {
+    let (upstream, received) = fake_upstream(|_, body| match body["model"].as_str() {
+        Some("busy-model") => (429, json!({ "error": { "message": "slow down" } })),
+        _ => (
+            200,
+            json!({
+                "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{ "index": 0, "message": { "role": "assistant", "content": "from upstream" }, "finish_reason": "stop" }],
+                "usage": { "prompt_tokens": 11, "completion_tokens": 2, "total_tokens": 13 },
+            }),
+        ),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[defaults]
+rate_limit_rps = 100.0
+rate_limit_burst = 100
+budget_usd = 10.0
+
+[[providers]]
+name = "real"
+upstream = "{upstream}"
+api_key_env = "FAKE_UPSTREAM_KEY"
+failure_threshold = 5
+cooldown_ms = 1000
+models = [
+  {{ name = "small-model", input_usd_per_mtok = 1.0, output_usd_per_mtok = 2.0 }},
+  {{ name = "busy-model", input_usd_per_mtok = 1.0, output_usd_per_mtok = 2.0 }},
+]
+"#
+        ),
+    )
+    .unwrap();
+    let gw = Gateway::start_with_env(&config, &[("FAKE_UPSTREAM_KEY", "sk-test")]);
+    let client = reqwest::blocking::Client::new();
+
+    let (status, body) = chat(&client, &gw, "acme", ask("real/small-model", "hello"), &[]);
+    assert_eq!(status, 200, "{body}");
+    let reply: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(reply["choices"][0]["message"]["content"], "from upstream");
+    let (path, auth, sent) = received.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(path, "/v1/chat/completions");
+    assert_eq!(auth.as_deref(), Some("Bearer sk-test"));
+    assert_eq!(
+        sent["model"], "small-model",
+        "the provider prefix is not sent upstream"
+    );
+    assert_eq!(
+        sent["messages"],
+        json!([{ "role": "user", "content": "hello" }])
+    );
+
+    assert_eq!(
+        chat(&client, &gw, "acme", ask("real/busy-model", "hello"), &[]).0,
+        429
+    );
+    let labels = "tenant_id=\"acme\",provider=\"real\",model=\"small-model\"";
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_tokens_total{{{labels},type=\"input\"}}"
+        )),
+        Some(11.0)
+    );
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_tokens_total{{{labels},type=\"output\"}}"
+        )),
+        Some(2.0)
+    );
+    assert_eq!(
+        gw.sample(&format!("aigateway_cost_usd_total{{{labels}}}")),
+        Some(0.000015)
+    );
+    assert_eq!(
+        gw.sample("aigateway_provider_errors_total{provider=\"real\",error_type=\"rate_limited\"}"),
+        Some(1.0)
+    );
+}

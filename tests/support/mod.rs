@@ -45,9 +45,15 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn start(config: &Path) -> Gateway {
+        Gateway::start_with_env(config, &[])
+    }
+
+    /// Started with these environment variables set, for it alone.
+    pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Gateway {
         let mut child = Command::new(example_binary("gateway"))
             .args(["--listen", "127.0.0.1:0", "--config"])
             .arg(config)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
