@@ -11,6 +11,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use aigateway_metrics::{GatewayMetrics, Reason};
+
 fn example_exposition(args: &[&str]) -> String {
     let output = Command::new(support::example_binary("exposition"))
         .args(args)
@@ -99,11 +101,31 @@ histogram aigateway_request_duration_seconds_count{model='gpt-4o-mini',provider=
 histogram aigateway_request_duration_seconds_sum{model='gpt-4o-mini',provider='openai',tenant_id='acme'} 1.5
 ";
 
+/// The family samples above, and the self-metrics of the eleven families,
+/// all at zero: nothing overflowed and no value was rejected.
+fn expected() -> String {
+    let mut lines: Vec<String> = EXPECTED.lines().map(str::to_owned).collect();
+    for d in GatewayMetrics::DESCRIPTORS {
+        let family = d.name;
+        lines.push(format!(
+            "counter aigateway_metrics_series_overflow_total{{family='{family}'}} 0.0"
+        ));
+        for reason in Reason::ALL {
+            let reason = reason.label();
+            lines.push(format!(
+                "counter aigateway_metrics_rejected_values_total{{family='{family}',reason='{reason}'}} 0.0"
+            ));
+        }
+    }
+    lines.sort();
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
 #[test]
 fn python_client_reads_back_every_sample_of_the_text_format() {
     assert_eq!(
         parse_with_python("text", &example_exposition(&[])),
-        EXPECTED
+        expected()
     );
 }
 
@@ -111,7 +133,7 @@ fn python_client_reads_back_every_sample_of_the_text_format() {
 fn python_client_reads_back_every_sample_of_openmetrics() {
     let exposition = example_exposition(&["--openmetrics"]);
     assert!(exposition.ends_with("# EOF\n"));
-    assert_eq!(parse_with_python("openmetrics", &exposition), EXPECTED);
+    assert_eq!(parse_with_python("openmetrics", &exposition), expected());
 }
 
 #[test]

@@ -101,8 +101,38 @@ fn rejected_values_change_nothing() {
     for (err, reason) in &rejected {
         assert_eq!(err.reason, *reason, "{err}");
     }
-    // Nothing was recorded, not even the request whose duration was bad.
-    assert_eq!(exposition(&m), empty);
+    // Nothing was recorded, not even the request whose duration was bad...
+    let without_self_metrics = |text: String| {
+        text.lines()
+            .filter(|l| !l.contains("aigateway_metrics_rejected_values"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_self_metrics(exposition(&m)),
+        without_self_metrics(empty)
+    );
+    // ...and every rejection was counted, by family and reason.
+    let text = exposition(&m);
+    let mut counted: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aigateway_metrics_rejected_values_total{") && !l.ends_with(" 0"))
+        .collect();
+    counted.sort();
+    assert_eq!(
+        counted,
+        [
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_budget_usage_ratio\",reason=\"infinite\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_budget_usage_ratio\",reason=\"nan\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_budget_usage_ratio\",reason=\"negative\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_cost_usd_total\",reason=\"infinite\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_cost_usd_total\",reason=\"nan\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_cost_usd_total\",reason=\"negative\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_request_duration_seconds\",reason=\"infinite\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_request_duration_seconds\",reason=\"nan\"} 1",
+            "aigateway_metrics_rejected_values_total{family=\"aigateway_request_duration_seconds\",reason=\"negative\"} 2",
+        ]
+    );
 }
 
 #[test]

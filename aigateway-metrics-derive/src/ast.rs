@@ -25,6 +25,7 @@ pub struct Family<'a> {
     pub buckets: Option<Buckets>,
     pub prefix: Option<LitStr>,
     pub value: Option<Type>,
+    pub limit: Option<syn::LitInt>,
 }
 
 /// A label: one field of the struct.
@@ -108,6 +109,7 @@ impl<'a> Family<'a> {
             buckets: attrs.buckets.get(),
             prefix: attrs.prefix.get(),
             value: attrs.value.get(),
+            limit: attrs.limit.get(),
         })
     }
 

@@ -28,6 +28,8 @@ pub const BUCKETS: &str = "buckets";
 pub const PREFIX: &str = "prefix";
 /// `value = Usd`: the type a counter counts or a gauge holds.
 pub const VALUE: &str = "value";
+/// `limit = 1000`: the most combinations of open-set values kept.
+pub const LIMIT: &str = "limit";
 /// Field key `rename = "type"`: the label name, when not the field's name.
 pub const RENAME: &str = "rename";
 
@@ -85,6 +87,7 @@ pub struct Container {
     pub buckets: Once<Buckets>,
     pub prefix: Once<LitStr>,
     pub value: Once<Type>,
+    pub limit: Once<syn::LitInt>,
 }
 
 /// What `#[metric(...)]` says on a field.
@@ -100,6 +103,7 @@ impl Container {
             buckets: Once::new(BUCKETS),
             prefix: Once::new(PREFIX),
             value: Once::new(VALUE),
+            limit: Once::new(LIMIT),
         };
         for_each_key(cx, attrs, |cx, meta| {
             let path = &meta.path;
@@ -131,6 +135,8 @@ impl Container {
                 this.prefix.set(cx, span, meta.value()?.parse()?);
             } else if path.is_ident(VALUE) {
                 this.value.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(LIMIT) {
+                this.limit.set(cx, span, meta.value()?.parse()?);
             } else {
                 cx.error_at(
                     span,

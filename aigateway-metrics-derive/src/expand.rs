@@ -95,6 +95,34 @@ fn expand(family: &Family) -> TokenStream {
                 self.inner.register(registry)
             }
 
+            /// The most combinations of open-set label values the family
+            /// keeps; records of further ones go to its overflow series.
+            pub fn series_limit(&self) -> ::core::primitive::usize {
+                self.inner.series_limit()
+            }
+
+            /// Sets the series limit; existing series are kept.
+            pub fn set_series_limit(&self, limit: ::core::primitive::usize) {
+                self.inner.set_series_limit(limit)
+            }
+
+            /// How many combinations of open-set label values the family holds.
+            pub fn series_count(&self) -> ::core::primitive::usize {
+                self.inner.series_count()
+            }
+
+            /// Removes every series whose open-set label `label` has `value`
+            /// (a tenant the gateway deleted, say); returns how many.
+            pub fn forget(&self, label: &::core::primitive::str, value: &::core::primitive::str) -> ::core::primitive::usize {
+                self.inner.forget(label, value)
+            }
+
+            /// Counts a value rejected before it reached this family in the
+            /// family's self-metrics, and gives the error back.
+            pub fn count_rejected(&self, error: ::aigateway_metrics::ValueError) -> ::aigateway_metrics::ValueError {
+                self.inner.reject(error)
+            }
+
             #methods
         }
 
@@ -113,6 +141,10 @@ fn expand(family: &Family) -> TokenStream {
 
             fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
                 #handle::register(self, registry)
+            }
+
+            fn stats(&self) -> ::aigateway_metrics::__private::Arc<::aigateway_metrics::FamilyStats> {
+                self.inner.stats()
             }
         }
     }
@@ -164,6 +196,10 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
         .iter()
         .flat_map(|b| &b.bounds)
         .map(|bound| bound.value);
+    let limit = match &family.limit {
+        Some(limit) => quote!(#limit),
+        None => quote!(::aigateway_metrics::DEFAULT_SERIES_LIMIT),
+    };
     quote! {
         &::aigateway_metrics::Descriptor {
             name: #name,
@@ -171,6 +207,7 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
             help: #help,
             labels: &[#(#labels),*],
             buckets: &[#(#buckets),*],
+            series_limit: #limit,
         }
     }
 }
@@ -307,7 +344,8 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
         pub fn set(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let __aigw_value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)?;
+            let __aigw_value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)
+                .map_err(|error| self.inner.reject(error))?;
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.set_f64(__aigw_value));
             ::core::result::Result::Ok(())
         }
@@ -327,7 +365,8 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn observe(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let __aigw_value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)?;
+            let __aigw_value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)
+                .map_err(|error| self.inner.reject(error))?;
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value));
             ::core::result::Result::Ok(())
         }

@@ -22,6 +22,10 @@ pub fn expand(input: &DeriveInput) -> TokenStream {
             fn register(&self, _: &mut ::aigateway_metrics::__private::Registry) {
                 ::core::unreachable!()
             }
+
+            fn stats(&self) -> ::aigateway_metrics::__private::Arc<::aigateway_metrics::FamilyStats> {
+                ::core::unreachable!()
+            }
         }
     }
 }

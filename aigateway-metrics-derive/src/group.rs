@@ -65,9 +65,19 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             pub const DESCRIPTORS: &'static [&'static ::aigateway_metrics::Descriptor] =
                 &[#(#descriptors),*];
 
-            /// Adds every family of the group to `registry`.
+            /// Adds every family of the group to `registry`, and the
+            /// self-metrics of those families.
             pub fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
                 #(::aigateway_metrics::MetricFamily::register(&self.#idents, registry);)*
+                self.self_metrics().register(registry);
+            }
+
+            /// The self-metrics of the group's families: records that went
+            /// to an overflow series, and rejected values.
+            pub fn self_metrics(&self) -> ::aigateway_metrics::SelfMetrics {
+                ::aigateway_metrics::SelfMetrics::new(::std::vec![
+                    #(::aigateway_metrics::MetricFamily::stats(&self.#idents),)*
+                ])
             }
         }
 

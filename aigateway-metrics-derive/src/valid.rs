@@ -16,7 +16,24 @@ pub fn check(cx: &mut Ctxt, family: &Family) {
     check_name(cx, family);
     check_buckets(cx, family);
     check_value(cx, family);
+    check_limit(cx, family);
     check_labels(cx, family);
+}
+
+fn check_limit(cx: &mut Ctxt, family: &Family) {
+    let Some(limit) = &family.limit else {
+        return;
+    };
+    match limit.base10_parse::<usize>() {
+        Ok(0) | Err(_) => {
+            cx.error_spanned_by(limit, "the series limit is a whole number of at least 1")
+        }
+        Ok(_) if family.open_labels().next().is_none() => cx.error_spanned_by(
+            limit,
+            "a family without open-set labels has a fixed set of series; `limit` does not apply",
+        ),
+        Ok(_) => {}
+    }
 }
 
 fn check_help(cx: &mut Ctxt, family: &Family) {

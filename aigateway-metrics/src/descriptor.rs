@@ -56,7 +56,13 @@ pub struct Descriptor {
     pub labels: &'static [LabelDescriptor],
     /// A histogram's bucket upper bounds, without `+Inf`; empty otherwise.
     pub buckets: &'static [f64],
+    /// The most combinations of open-set values the family keeps; records of
+    /// further ones go to its overflow series. Set with `limit = N`.
+    pub series_limit: usize,
 }
+
+/// The series limit of a family that does not set one.
+pub const DEFAULT_SERIES_LIMIT: usize = 10_000;
 
 impl Descriptor {
     /// The name given to prometheus-client's encoders, which add `_total` to

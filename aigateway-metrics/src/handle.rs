@@ -1,9 +1,12 @@
 //! What every family handle made by `#[derive(Metric)]` offers, for code that
 //! works on any family, such as `#[derive(MetricGroup)]`.
 
+use std::sync::Arc;
+
 use prometheus_client::registry::Registry;
 
 use crate::descriptor::Descriptor;
+use crate::stats::FamilyStats;
 
 /// A family handle: the type `#[derive(Metric)]` writes for a family
 /// declared as struct `Foo`, named `FooFamily`.
@@ -13,4 +16,8 @@ pub trait MetricFamily: Clone + Default + Send + Sync + 'static {
 
     /// Adds the family to `registry`, which then exposes its series.
     fn register(&self, registry: &mut Registry);
+
+    /// The library's counts about this family: records that went to its
+    /// overflow series, rejected values.
+    fn stats(&self) -> Arc<FamilyStats>;
 }

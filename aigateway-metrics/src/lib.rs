@@ -45,10 +45,12 @@ pub mod global;
 mod guard;
 mod handle;
 mod label;
+mod stats;
 mod value;
 
-pub use descriptor::{Descriptor, LabelDescriptor, MetricKind};
+pub use descriptor::{Descriptor, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 pub use exposition::{encode, encode_to, Format};
+pub use family::OVERFLOW;
 pub use gateway::{
     CircuitState, GatewayMetrics, Model, Provider, ProviderErrorType, Status, TenantId, TokenType,
 };
@@ -60,6 +62,7 @@ pub use guard::{GaugeGuard, HistogramTimer};
 pub use handle::MetricFamily;
 pub use label::{LabelEnum, LabelStr};
 pub use prometheus_client;
+pub use stats::{FamilyStats, SelfMetrics};
 pub use value::{CounterValue, Reason, Usd, ValueError};
 
 /// Declares a metric family: a struct whose fields are its labels.
@@ -259,6 +262,7 @@ pub mod __private {
     pub use crate::cell::{CounterCell, GaugeCell, HistogramCell};
     pub use crate::family::Family;
     pub use prometheus_client::registry::Registry;
+    pub use std::sync::Arc;
 
     use crate::{Descriptor, MetricKind, ValueError};
 
@@ -306,6 +310,7 @@ pub mod __private {
             help: "",
             labels: &[],
             buckets: &[],
+            series_limit: 0,
         }
     }
 }

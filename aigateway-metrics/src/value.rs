@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 /// Why a value was rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
 pub enum Reason {
     /// The value is NaN.
     #[error("not a number")]
@@ -17,6 +17,26 @@ pub enum Reason {
     /// The value is too large to be stored.
     #[error("too large")]
     TooLarge,
+}
+
+impl Reason {
+    /// Every reason, in order.
+    pub const ALL: [Reason; 4] = [
+        Reason::NaN,
+        Reason::Infinite,
+        Reason::Negative,
+        Reason::TooLarge,
+    ];
+
+    /// The `reason` label value of `aigateway_metrics_rejected_values_total`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Reason::NaN => "nan",
+            Reason::Infinite => "infinite",
+            Reason::Negative => "negative",
+            Reason::TooLarge => "too_large",
+        }
+    }
 }
 
 /// A value that was rejected; nothing was recorded.

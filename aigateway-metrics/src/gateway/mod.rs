@@ -119,7 +119,8 @@ impl GatewayMetrics {
         model: Model<'_>,
         usd: f64,
     ) -> Result<(), ValueError> {
-        self.cost.inc_by(tenant_id, provider, model, Usd::new(usd)?);
+        let usd = Usd::new(usd).map_err(|e| self.cost.count_rejected(e))?;
+        self.cost.inc_by(tenant_id, provider, model, usd);
         Ok(())
     }
 
@@ -152,8 +153,23 @@ impl GatewayMetrics {
     /// 1.0 once over budget. A NaN, infinite or negative ratio is rejected
     /// and changes nothing.
     pub fn set_budget_usage(&self, tenant_id: TenantId<'_>, ratio: f64) -> Result<(), ValueError> {
-        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)?;
+        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)
+            .map_err(|e| self.budget_usage.count_rejected(e))?;
         self.budget_usage.set(tenant_id, ratio)
+    }
+
+    /// Removes every series of a tenant the gateway no longer serves, its
+    /// budget gauge included; returns how many series were removed.
+    pub fn forget_tenant(&self, tenant_id: TenantId<'_>) -> usize {
+        let t = tenant_id.0;
+        self.requests.forget("tenant_id", t)
+            + self.request_duration.forget("tenant_id", t)
+            + self.tokens.forget("tenant_id", t)
+            + self.cost.forget("tenant_id", t)
+            + self.cache_hits.forget("tenant_id", t)
+            + self.cache_misses.forget("tenant_id", t)
+            + self.rate_limit_hits.forget("tenant_id", t)
+            + self.budget_usage.forget("tenant_id", t)
     }
 
     /// Counts a stream as active until the returned guard is dropped.

@@ -1,0 +1,200 @@
+//! The series of one family.
+//!
+//! A family maps each combination of open-set label values (tenant, model,
+//! ...) to an array of cells, one per combination of closed-set values
+//! (status, error type, ...). Recording looks up the open-set values without
+//! allocating, then touches one cell. Every cell of a combination is exposed,
+//! so the closed-set values of a known tenant show up at zero rather than
+//! missing.
+//!
+//! A family holds at most its series limit of open-set combinations. Past it,
+//! records of new combinations go to one overflow series, whose open-set
+//! labels all read [`OVERFLOW`]: totals stay right, memory stays bounded, and
+//! `aigateway_metrics_series_overflow_total` counts those records.
+
+mod encode;
+mod key;
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use parking_lot::RwLock;
+use prometheus_client::registry::Registry;
+
+use self::key::{Key, KeyRef};
+use crate::cell::Cell;
+use crate::descriptor::Descriptor;
+use crate::stats::FamilyStats;
+use crate::value::ValueError;
+
+/// The value of every open-set label of the overflow series. A recorded
+/// value equal to it goes to the overflow series too, so that no series can
+/// pass for it.
+pub const OVERFLOW: &str = "__overflow__";
+
+/// The storage behind a family handle. Cheap to clone: clones share series.
+pub struct Family<C: Cell, const K: usize> {
+    inner: Arc<Inner<C, K>>,
+}
+
+struct Inner<C: Cell, const K: usize> {
+    desc: &'static Descriptor,
+    config: C::Config,
+    cells_per_series: usize,
+    limit: AtomicUsize,
+    series: RwLock<HashMap<Key<K>, Arc<[C]>>>,
+    overflow: Arc<[C]>,
+    overflow_used: AtomicBool,
+    stats: Arc<FamilyStats>,
+}
+
+impl<C: Cell, const K: usize> Family<C, K> {
+    /// An empty family.
+    pub fn new(desc: &'static Descriptor, config: C::Config) -> Self {
+        let open = desc.labels.iter().filter(|l| l.values.is_none()).count();
+        assert_eq!(open, K, "{}: descriptor and storage disagree", desc.name);
+        let cells_per_series = desc.cells_per_series();
+        let family = Family {
+            inner: Arc::new(Inner {
+                desc,
+                config,
+                cells_per_series,
+                limit: AtomicUsize::new(desc.series_limit),
+                series: RwLock::new(HashMap::new()),
+                overflow: new_cells(desc, cells_per_series),
+                overflow_used: AtomicBool::new(false),
+                stats: Arc::new(FamilyStats::new(desc.name)),
+            }),
+        };
+        if K == 0 {
+            // A family of closed sets only is a fixed set of series: expose
+            // them all from the start.
+            family.series([""; K]);
+        }
+        family
+    }
+
+    /// The family's descriptor.
+    pub fn descriptor(&self) -> &'static Descriptor {
+        self.inner.desc
+    }
+
+    /// The library's counts about this family.
+    pub fn stats(&self) -> Arc<FamilyStats> {
+        Arc::clone(&self.inner.stats)
+    }
+
+    /// Calls `f` with cell `index` of the series of `key`, creating the
+    /// series if it does not exist yet.
+    #[inline]
+    pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(&C) -> R) -> R {
+        if let Some(cells) = self.inner.series.read().get(&KeyRef(key)) {
+            return f(&cells[index]);
+        }
+        f(&self.series(key)[index])
+    }
+
+    /// The cells of the series of `key`, created if need be, or those of the
+    /// overflow series once the family is full; for guards and timers, which
+    /// outlive the lookup.
+    pub fn series(&self, key: [&str; K]) -> Arc<[C]> {
+        let inner = &*self.inner;
+        let full = |len| len >= inner.limit.load(Relaxed) || key.contains(&OVERFLOW);
+        {
+            let series = inner.series.read();
+            if let Some(cells) = series.get(&KeyRef(key)) {
+                return Arc::clone(cells);
+            }
+            if full(series.len()) {
+                return self.overflowed();
+            }
+        }
+        let mut series = inner.series.write();
+        if let Some(cells) = series.get(&KeyRef(key)) {
+            return Arc::clone(cells);
+        }
+        if full(series.len()) {
+            return self.overflowed();
+        }
+        let cells = new_cells(inner.desc, inner.cells_per_series);
+        series.insert(Key::from(&KeyRef(key)), Arc::clone(&cells));
+        cells
+    }
+
+    fn overflowed(&self) -> Arc<[C]> {
+        self.inner.stats.count_overflow();
+        self.inner.overflow_used.store(true, Relaxed);
+        Arc::clone(&self.inner.overflow)
+    }
+
+    /// The most open-set combinations the family keeps.
+    pub fn series_limit(&self) -> usize {
+        self.inner.limit.load(Relaxed)
+    }
+
+    /// Sets the series limit. Lowering it below the current count keeps the
+    /// existing series; only new combinations go to the overflow series.
+    pub fn set_series_limit(&self, limit: usize) {
+        self.inner.limit.store(limit, Relaxed);
+    }
+
+    /// How many open-set combinations the family holds, overflow not counted.
+    pub fn series_count(&self) -> usize {
+        self.inner.series.read().len()
+    }
+
+    /// Removes every series whose open-set label `label` has `value`, and
+    /// returns how many were removed. Counters of removed series start again
+    /// from zero if recorded anew, which `rate()` reads as a reset.
+    pub fn forget(&self, label: &str, value: &str) -> usize {
+        let Some(position) = self
+            .inner
+            .desc
+            .labels
+            .iter()
+            .filter(|l| l.values.is_none())
+            .position(|l| l.name == label)
+        else {
+            return 0;
+        };
+        let mut series = self.inner.series.write();
+        let before = series.len();
+        series.retain(|key, _| &*key.0[position] != value);
+        before - series.len()
+    }
+
+    /// Counts a rejected value in the family's self-metrics and gives it back.
+    pub fn reject(&self, error: ValueError) -> ValueError {
+        self.inner.stats.count_rejected(&error);
+        error
+    }
+
+    /// Registers the family, so that encoding the registry exposes it.
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register_collector(Box::new(self.clone()));
+    }
+}
+
+fn new_cells<C: Cell>(desc: &Descriptor, n: usize) -> Arc<[C]> {
+    (0..n).map(|_| C::new(desc)).collect()
+}
+
+impl<C: Cell, const K: usize> Clone for Family<C, K> {
+    fn clone(&self) -> Self {
+        Family {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C: Cell, const K: usize> fmt::Debug for Family<C, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Family")
+            .field("name", &self.inner.desc.name)
+            .field("series", &self.series_count())
+            .field("series_limit", &self.series_limit())
+            .finish()
+    }
+}
