@@ -50,7 +50,7 @@ mod value;
 
 pub use descriptor::{Descriptor, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 pub use exposition::{encode, encode_to, Format};
-pub use family::OVERFLOW;
+pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{
     CircuitState, GatewayMetrics, Model, Provider, ProviderErrorType, Status, TenantId, TokenType,
 };

@@ -10,7 +10,8 @@
 //! A family holds at most its series limit of open-set combinations. Past it,
 //! records of new combinations go to one overflow series, whose open-set
 //! labels all read [`OVERFLOW`]: totals stay right, memory stays bounded, and
-//! `aigateway_metrics_series_overflow_total` counts those records.
+//! `aigateway_metrics_series_overflow_total` counts those records. So do
+//! records whose open-set values are longer than [`MAX_LABEL_VALUE_LEN`].
 
 mod encode;
 mod key;
@@ -33,6 +34,11 @@ use crate::value::ValueError;
 /// value equal to it goes to the overflow series too, so that no series can
 /// pass for it.
 pub const OVERFLOW: &str = "__overflow__";
+
+/// The longest open-set label value kept, in bytes. A longer one (no tenant
+/// id or model name is that long) goes to the overflow series: it is not
+/// cut, since two cut values could then share a series.
+pub const MAX_LABEL_VALUE_LEN: usize = 1024;
 
 /// The storage behind a family handle. Cheap to clone: clones share series.
 pub struct Family<C: Cell, const K: usize> {
@@ -101,7 +107,12 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// outlive the lookup.
     pub fn series(&self, key: [&str; K]) -> Arc<[C]> {
         let inner = &*self.inner;
-        let full = |len| len >= inner.limit.load(Relaxed) || key.contains(&OVERFLOW);
+        let full = |len| {
+            len >= inner.limit.load(Relaxed)
+                || key
+                    .iter()
+                    .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN)
+        };
         {
             let series = inner.series.read();
             if let Some(cells) = series.get(&KeyRef(key)) {

@@ -1,0 +1,73 @@
+//! Recording into a series that exists allocates nothing, through every
+//! recording call of the gateway API. Counted by a global allocator that
+//! counts each thread's allocations, so that tests running beside this one
+//! cannot disturb the count.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Duration;
+
+use aigateway_metrics::{
+    CircuitState, GatewayMetrics, Model, Provider, ProviderErrorType, Status, TenantId,
+};
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+struct Counting;
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: the thread-local may be gone while a thread exits.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+fn record_everything(m: &GatewayMetrics, i: u64) {
+    let tenant = if i.is_multiple_of(2) { "acme" } else { "globex" };
+    let (t, p, md) = (TenantId(tenant), Provider("openai"), Model("gpt-4o-mini"));
+    m.record_request(t, p, md, Status::Success, 0.25).unwrap();
+    m.record_request_duration(t, p, md, Status::Error, Duration::from_millis(30));
+    m.record_tokens(t, p, md, 100, 50);
+    m.record_cost(t, p, md, 0.000015).unwrap();
+    m.record_cache_hit(t);
+    m.record_cache_miss(t);
+    m.record_rate_limit_hit(t);
+    m.set_circuit_breaker_state(p, CircuitState::HalfOpen);
+    m.record_provider_error(p, ProviderErrorType::Timeout);
+    m.set_budget_usage(t, 0.5).unwrap();
+    drop(m.stream_started());
+    // Rejected values allocate nothing either.
+    m.record_cost(t, p, md, f64::NAN).unwrap_err();
+}
+
+#[test]
+fn recording_into_existing_series_allocates_nothing() {
+    let m = GatewayMetrics::default();
+    // The first records create the series, which allocates.
+    let first = allocations_in(|| {
+        record_everything(&m, 0);
+        record_everything(&m, 1);
+    });
+    assert!(first > 0, "the counter counts");
+    let after = allocations_in(|| {
+        for i in 0..10_000 {
+            record_everything(&m, i);
+        }
+    });
+    assert_eq!(after, 0, "allocations while recording into existing series");
+}
