@@ -38,7 +38,11 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
 }
 
 fn record_everything(m: &GatewayMetrics, i: u64) {
-    let tenant = if i.is_multiple_of(2) { "acme" } else { "globex" };
+    let tenant = if i.is_multiple_of(2) {
+        "acme"
+    } else {
+        "globex"
+    };
     let (t, p, md) = (TenantId(tenant), Provider("openai"), Model("gpt-4o-mini"));
     m.record_request(t, p, md, Status::Success, 0.25).unwrap();
     m.record_request_duration(t, p, md, Status::Error, Duration::from_millis(30));
