@@ -1,6 +1,7 @@
 //! A family's series written out through prometheus-client's encoders.
 
 use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
@@ -24,13 +25,14 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
         let series = inner.series.read();
         // Sorted, so that the exposition is the same from scrape to scrape.
         let mut entries: Vec<(&[Box<str>; K], &[C])> =
-            series.iter().map(|(k, v)| (&k.0, &**v)).collect();
+            series.iter().map(|s| (&s.key, &*s.cells)).collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
+        if K == 0 {
+            entries.push((&no_key, &inner.fixed));
+        }
         let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
-        if inner
-            .overflow_used
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
+        if inner.overflow_used.load(Relaxed) {
             entries.push((&overflow_key, &inner.overflow));
         }
         for (key, cells) in entries {

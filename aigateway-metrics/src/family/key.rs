@@ -1,49 +1,48 @@
-//! The open-set label values of a series, as a map key: owned in the map,
-//! borrowed from the caller for lookups, which therefore allocate nothing.
+//! Hashing and comparing the open-set label values of a series.
+//!
+//! The hash covers the values' bytes only, so ("ab", "c") and ("a", "bc")
+//! hash alike: the hash only picks a bucket or a cache slot, and a series is
+//! found only when every value is equal, so the two never share a series.
 
-use hashbrown::Equivalent;
+use std::hash::{BuildHasher, Hasher};
 
-/// The open-set values of a series, owned.
-#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct Key<const K: usize>(pub [Box<str>; K]);
-
-/// The open-set values of a series, borrowed. It hashes as [`Key`] does (an
-/// array of strings), so that it finds the same entry.
-#[derive(Hash)]
-pub(super) struct KeyRef<'a, const K: usize>(pub [&'a str; K]);
-
-impl<const K: usize> Equivalent<Key<K>> for KeyRef<'_, K> {
-    fn equivalent(&self, key: &Key<K>) -> bool {
-        self.0.iter().zip(&key.0).all(|(a, b)| *a == &**b)
+/// The hash of a series' open-set values.
+#[inline]
+pub(super) fn hash<S: BuildHasher, V: AsRef<str>>(state: &S, values: &[V]) -> u64 {
+    let mut hasher = state.build_hasher();
+    for value in values {
+        hasher.write(value.as_ref().as_bytes());
     }
+    hasher.finish()
 }
 
-impl<const K: usize> From<&KeyRef<'_, K>> for Key<K> {
-    fn from(key: &KeyRef<'_, K>) -> Self {
-        Key(key.0.map(Box::from))
-    }
+/// Whether owned and borrowed values are the same, value by value.
+#[inline]
+pub(super) fn equal<const K: usize>(owned: &[Box<str>; K], borrowed: &[&str; K]) -> bool {
+    owned.iter().zip(borrowed).all(|(a, b)| **a == **b)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::hash::BuildHasher;
-
     use super::*;
 
-    /// A lookup finds an entry only if both hash alike.
     #[test]
-    fn borrowed_and_owned_keys_hash_alike() {
+    fn owned_and_borrowed_values_hash_alike() {
         let state = hashbrown::DefaultHashBuilder::default();
         for values in [
             ["", "", ""],
             ["a", "bc", ""],
-            ["ab", "c", ""],
             ["tenant", "openai", "gpt-4o"],
         ] {
-            let owned = Key(values.map(Box::from));
-            assert_eq!(state.hash_one(&owned), state.hash_one(KeyRef(values)));
-            assert!(KeyRef(values).equivalent(&owned));
+            let owned: [Box<str>; 3] = values.map(Box::from);
+            assert_eq!(hash(&state, &owned), hash(&state, &values));
+            assert!(equal(&owned, &values));
         }
-        assert!(!KeyRef(["ab", "c", ""]).equivalent(&Key(["a", "bc", ""].map(Box::from))));
+    }
+
+    #[test]
+    fn values_split_differently_are_not_equal() {
+        assert!(!equal(&["ab", "c"].map(Box::from), &["a", "bc"]));
+        assert!(!equal(&["", "abc"].map(Box::from), &["abc", ""]));
     }
 }

@@ -13,18 +13,18 @@
 //! `aigateway_metrics_series_overflow_total` counts those records. So do
 //! records whose open-set values are longer than [`MAX_LABEL_VALUE_LEN`].
 
+mod cache;
 mod encode;
 mod key;
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-use hashbrown::HashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::RwLock;
 use prometheus_client::registry::Registry;
 
-use self::key::{Key, KeyRef};
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
 use crate::stats::FamilyStats;
@@ -46,14 +46,27 @@ pub struct Family<C: Cell, const K: usize> {
 }
 
 struct Inner<C: Cell, const K: usize> {
+    /// Unique in the process, for the per-thread caches.
+    id: u64,
     desc: &'static Descriptor,
     config: C::Config,
     cells_per_series: usize,
     limit: AtomicUsize,
-    series: RwLock<HashMap<Key<K>, Arc<[C]>>>,
+    hasher: DefaultHashBuilder,
+    /// Bumped when series are removed, which drops them from every cache.
+    generation: AtomicU64,
+    series: RwLock<HashTable<Arc<Series<C, K>>>>,
+    /// The one series of a family without open-set labels.
+    fixed: Arc<[C]>,
     overflow: Arc<[C]>,
     overflow_used: AtomicBool,
     stats: Arc<FamilyStats>,
+}
+
+/// One combination of open-set values and its cells.
+struct Series<C, const K: usize> {
+    key: [Box<str>; K],
+    cells: Arc<[C]>,
 }
 
 impl<C: Cell, const K: usize> Family<C, K> {
@@ -62,24 +75,22 @@ impl<C: Cell, const K: usize> Family<C, K> {
         let open = desc.labels.iter().filter(|l| l.values.is_none()).count();
         assert_eq!(open, K, "{}: descriptor and storage disagree", desc.name);
         let cells_per_series = desc.cells_per_series();
-        let family = Family {
+        Family {
             inner: Arc::new(Inner {
+                id: cache::new_family_id(),
                 desc,
                 config,
                 cells_per_series,
                 limit: AtomicUsize::new(desc.series_limit),
-                series: RwLock::new(HashMap::new()),
-                overflow: new_cells(desc, cells_per_series),
+                hasher: DefaultHashBuilder::default(),
+                generation: AtomicU64::new(0),
+                series: RwLock::new(HashTable::new()),
+                fixed: new_cells(desc, if K == 0 { cells_per_series } else { 0 }),
+                overflow: new_cells(desc, if K == 0 { 0 } else { cells_per_series }),
                 overflow_used: AtomicBool::new(false),
                 stats: Arc::new(FamilyStats::new(desc.name)),
             }),
-        };
-        if K == 0 {
-            // A family of closed sets only is a fixed set of series: expose
-            // them all from the start.
-            family.series([""; K]);
         }
-        family
     }
 
     /// The family's descriptor.
@@ -96,16 +107,54 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// series if it does not exist yet.
     #[inline]
     pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(&C) -> R) -> R {
-        if let Some(cells) = self.inner.series.read().get(&KeyRef(key)) {
-            return f(&cells[index]);
+        let inner = &*self.inner;
+        if K == 0 {
+            return f(&inner.fixed[index]);
         }
-        f(&self.series(key)[index])
+        let hash = key::hash(&inner.hasher, &key);
+        let generation = inner.generation.load(Relaxed);
+        let mut f = Some(f);
+        let cached = cache::get(inner.id, hash, generation, |series: &Series<C, K>| {
+            if !key::equal(&series.key, &key) {
+                return None;
+            }
+            let f = f.take().expect("a cache lookup runs `f` once at most");
+            Some(f(&series.cells[index]))
+        });
+        if let Some(result) = cached {
+            return result;
+        }
+        let cells = match self.find_or_insert(key, hash) {
+            Some(series) => {
+                let cells = Arc::clone(&series.cells);
+                cache::put(inner.id, hash, generation, series);
+                cells
+            }
+            None => self.overflowed(),
+        };
+        let f = f
+            .take()
+            .expect("`f` runs only when the cached key matches, and then returns above");
+        f(&cells[index])
     }
 
     /// The cells of the series of `key`, created if need be, or those of the
     /// overflow series once the family is full; for guards and timers, which
     /// outlive the lookup.
     pub fn series(&self, key: [&str; K]) -> Arc<[C]> {
+        if K == 0 {
+            return Arc::clone(&self.inner.fixed);
+        }
+        let hash = key::hash(&self.inner.hasher, &key);
+        match self.find_or_insert(key, hash) {
+            Some(series) => Arc::clone(&series.cells),
+            None => self.overflowed(),
+        }
+    }
+
+    /// The series of `key` from the shared map, inserted if need be; `None`
+    /// when it belongs in the overflow series.
+    fn find_or_insert(&self, key: [&str; K], hash: u64) -> Option<Arc<Series<C, K>>> {
         let inner = &*self.inner;
         let full = |len| {
             len >= inner.limit.load(Relaxed)
@@ -113,25 +162,31 @@ impl<C: Cell, const K: usize> Family<C, K> {
                     .iter()
                     .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN)
         };
+        let matches = |series: &Arc<Series<C, K>>| key::equal(&series.key, &key);
         {
             let series = inner.series.read();
-            if let Some(cells) = series.get(&KeyRef(key)) {
-                return Arc::clone(cells);
+            if let Some(found) = series.find(hash, matches) {
+                return Some(Arc::clone(found));
             }
             if full(series.len()) {
-                return self.overflowed();
+                return None;
             }
         }
         let mut series = inner.series.write();
-        if let Some(cells) = series.get(&KeyRef(key)) {
-            return Arc::clone(cells);
+        if let Some(found) = series.find(hash, matches) {
+            return Some(Arc::clone(found));
         }
         if full(series.len()) {
-            return self.overflowed();
+            return None;
         }
-        let cells = new_cells(inner.desc, inner.cells_per_series);
-        series.insert(Key::from(&KeyRef(key)), Arc::clone(&cells));
-        cells
+        let created = Arc::new(Series {
+            key: key.map(Box::from),
+            cells: new_cells(inner.desc, inner.cells_per_series),
+        });
+        series.insert_unique(hash, Arc::clone(&created), |s| {
+            key::hash(&inner.hasher, &s.key)
+        });
+        Some(created)
     }
 
     fn overflowed(&self) -> Arc<[C]> {
@@ -172,8 +227,12 @@ impl<C: Cell, const K: usize> Family<C, K> {
         };
         let mut series = self.inner.series.write();
         let before = series.len();
-        series.retain(|key, _| &*key.0[position] != value);
-        before - series.len()
+        series.retain(|s| &*s.key[position] != value);
+        let removed = before - series.len();
+        if removed > 0 {
+            self.inner.generation.fetch_add(1, Relaxed);
+        }
+        removed
     }
 
     /// Counts a rejected value in the family's self-metrics and gives it back.

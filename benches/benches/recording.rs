@@ -1,0 +1,490 @@
+//! Recording and exposition, this crate next to prometheus-client,
+//! prometheus and metrics, on the same scenarios in one run, one and two
+//! threads; ends with a table of ns per record and the ratios that
+//! `docs/performance.md` reports.
+//!
+//! ```text
+//! cargo bench -p aigateway-metrics-bench --bench recording
+//! BENCH_QUICK=1 cargo bench -p aigateway-metrics-bench --bench recording   # under a minute
+//! ```
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use aigateway_metrics::{LabelValue, Metric, Model, ProviderErrorType, TenantId};
+use criterion::Criterion;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+
+const BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
+const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
+const MODELS: [&str; 3] = ["gpt-4o-mini", "claude-3-5-sonnet", "gemini-1.5-pro"];
+
+// ---- this crate's families -------------------------------------------------
+
+#[derive(LabelValue, Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+enum Upstream {
+    OpenAi,
+    Anthropic,
+}
+
+#[derive(LabelValue, Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+enum Outcome {
+    Success,
+    Error,
+}
+
+/// Requests, with two string and two enum labels.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_bench_requests_total")]
+struct Requests<'a> {
+    tenant_id: TenantId<'a>,
+    provider: Upstream,
+    model: Model<'a>,
+    status: Outcome,
+}
+
+/// Request latency.
+#[derive(Metric)]
+#[metric(
+    histogram,
+    name = "aigateway_bench_latency_seconds",
+    buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+)]
+struct Latency<'a> {
+    tenant_id: TenantId<'a>,
+    provider: Upstream,
+    model: Model<'a>,
+}
+
+/// Provider errors: enums only.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_bench_errors_total")]
+struct Errors {
+    provider: Upstream,
+    error_type: ProviderErrorType,
+}
+
+// ---- the peers' label sets ---------------------------------------------------
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PcLabels {
+    tenant_id: String,
+    provider: Upstream,
+    model: String,
+    status: Outcome,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PcLatencyLabels {
+    tenant_id: String,
+    provider: Upstream,
+    model: String,
+}
+
+/// One label tuple of the 48 live series.
+#[derive(Clone, Copy)]
+struct Tuple {
+    tenant: &'static str,
+    provider: Upstream,
+    model: &'static str,
+    status: Outcome,
+}
+
+impl Upstream {
+    fn name(self) -> &'static str {
+        match self {
+            Upstream::OpenAi => "open_ai",
+            Upstream::Anthropic => "anthropic",
+        }
+    }
+}
+
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+fn tuples() -> Vec<Tuple> {
+    let mut all = Vec::new();
+    for tenant in TENANTS {
+        for provider in [Upstream::OpenAi, Upstream::Anthropic] {
+            for model in MODELS {
+                for status in [Outcome::Success, Outcome::Error] {
+                    all.push(Tuple {
+                        tenant,
+                        provider,
+                        model,
+                        status,
+                    });
+                }
+            }
+        }
+    }
+    assert_eq!(all.len(), 48);
+    all
+}
+
+// ---- measuring -------------------------------------------------------------------
+
+/// Per-record time with `threads` threads each recording `iters` times:
+/// the slowest thread's time, so that each record is counted once per thread.
+fn threaded(threads: usize, iters: u64, record: &(dyn Fn(usize, u64) + Sync)) -> Duration {
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for i in 0..iters {
+                        record(t, i);
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap()
+    })
+}
+
+/// Adds a benchmark of `record(thread, i)` to `group`, for 1 and 2 threads.
+fn bench_threads(c: &mut Criterion, group: &str, name: &str, record: &(dyn Fn(usize, u64) + Sync)) {
+    for threads in [1, 2] {
+        c.bench_function(&format!("{group}/{threads}t/{name}"), |b| {
+            b.iter_custom(|iters| threaded(threads, iters, record))
+        });
+    }
+}
+
+/// The tuple a thread records at step `i`: threads walk the 48 series from
+/// different starting points, as handlers serving different requests do.
+fn pick(tuples: &[Tuple], thread: usize, i: u64) -> Tuple {
+    tuples[(i as usize * 7 + thread * 24) % tuples.len()]
+}
+
+fn counters(c: &mut Criterion) {
+    let tuples = tuples();
+    let t = &tuples;
+
+    let atomics: Vec<AtomicU64> = (0..48).map(|_| AtomicU64::new(0)).collect();
+    bench_threads(c, "counter", "atomic_add", &|th, i| {
+        atomics[(i as usize * 7 + th * 24) % 48].fetch_add(1, Relaxed);
+    });
+
+    let ours = RequestsFamily::new();
+    bench_threads(c, "counter", "aigateway_metrics", &|th, i| {
+        let x = pick(t, th, i);
+        ours.inc(TenantId(x.tenant), x.provider, Model(x.model), x.status);
+    });
+
+    let pc: Family<PcLabels, Counter> = Family::default();
+    bench_threads(c, "counter", "prometheus_client_owned_key", &|th, i| {
+        let x = pick(t, th, i);
+        let key = PcLabels {
+            tenant_id: x.tenant.to_owned(),
+            provider: x.provider,
+            model: x.model.to_owned(),
+            status: x.status,
+        };
+        pc.get_or_create(&key).inc();
+    });
+
+    let keys: Vec<PcLabels> = tuples
+        .iter()
+        .map(|x| PcLabels {
+            tenant_id: x.tenant.to_owned(),
+            provider: x.provider,
+            model: x.model.to_owned(),
+            status: x.status,
+        })
+        .collect();
+    bench_threads(c, "counter", "prometheus_client_prebuilt_key", &|th, i| {
+        pc.get_or_create(&keys[(i as usize * 7 + th * 24) % 48])
+            .inc();
+    });
+
+    let prom = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("bench_requests_total", "Requests."),
+        &["tenant_id", "provider", "model", "status"],
+    )
+    .unwrap();
+    bench_threads(c, "counter", "prometheus", &|th, i| {
+        let x = pick(t, th, i);
+        prom.with_label_values(&[x.tenant, x.provider.name(), x.model, x.status.name()])
+            .inc();
+    });
+
+    bench_threads(c, "counter", "metrics", &|th, i| {
+        let x = pick(t, th, i);
+        metrics::counter!(
+            "bench_requests_total",
+            "tenant_id" => x.tenant.to_owned(),
+            "provider" => x.provider.name(),
+            "model" => x.model.to_owned(),
+            "status" => x.status.name()
+        )
+        .increment(1);
+    });
+}
+
+fn histograms(c: &mut Criterion) {
+    let tuples = tuples();
+    let t = &tuples;
+    let value = |i: u64| (i % 1000) as f64 / 10.0;
+
+    let ours = LatencyFamily::new();
+    bench_threads(c, "histogram", "aigateway_metrics", &|th, i| {
+        let x = pick(t, th, i);
+        ours.observe(TenantId(x.tenant), x.provider, Model(x.model), value(i))
+            .unwrap();
+    });
+
+    let pc: Family<PcLatencyLabels, Histogram> =
+        Family::new_with_constructor(|| Histogram::new(BUCKETS.iter().copied()));
+    let keys: Vec<PcLatencyLabels> = tuples
+        .iter()
+        .map(|x| PcLatencyLabels {
+            tenant_id: x.tenant.to_owned(),
+            provider: x.provider,
+            model: x.model.to_owned(),
+        })
+        .collect();
+    bench_threads(
+        c,
+        "histogram",
+        "prometheus_client_prebuilt_key",
+        &|th, i| {
+            pc.get_or_create(&keys[(i as usize * 7 + th * 24) % 48])
+                .observe(value(i));
+        },
+    );
+
+    let prom = prometheus::HistogramVec::new(
+        prometheus::HistogramOpts::new("bench_latency_seconds", "Latency.")
+            .buckets(BUCKETS.to_vec()),
+        &["tenant_id", "provider", "model"],
+    )
+    .unwrap();
+    bench_threads(c, "histogram", "prometheus", &|th, i| {
+        let x = pick(t, th, i);
+        prom.with_label_values(&[x.tenant, x.provider.name(), x.model])
+            .observe(value(i));
+    });
+}
+
+fn enums_only(c: &mut Criterion) {
+    let types = [
+        ProviderErrorType::Timeout,
+        ProviderErrorType::ServerError,
+        ProviderErrorType::RateLimited,
+    ];
+    let ours = ErrorsFamily::new();
+    bench_threads(c, "enum_counter", "aigateway_metrics", &|th, i| {
+        let provider = if (i as usize + th).is_multiple_of(2) {
+            Upstream::OpenAi
+        } else {
+            Upstream::Anthropic
+        };
+        ours.inc(provider, types[i as usize % 3]);
+    });
+    let atomics: Vec<AtomicU64> = (0..14).map(|_| AtomicU64::new(0)).collect();
+    bench_threads(c, "enum_counter", "atomic_add", &|th, i| {
+        atomics[((i as usize + th) % 2) * 7 + i as usize % 3].fetch_add(1, Relaxed);
+    });
+}
+
+/// Encoding 10,000 counter series (2,500 tenants x 2 providers x 2 models,
+/// one status) to the Prometheus text format, through the same encoder.
+fn exposition(c: &mut Criterion) {
+    let tenants: Vec<String> = (0..2_500).map(|i| format!("tenant-{i:05}")).collect();
+    let ours = RequestsFamily::new();
+    let pc: Family<PcLabels, Counter> = Family::default();
+    for tenant in &tenants {
+        for provider in [Upstream::OpenAi, Upstream::Anthropic] {
+            for model in &MODELS[..2] {
+                ours.inc(TenantId(tenant), provider, Model(model), Outcome::Success);
+                let key = PcLabels {
+                    tenant_id: tenant.clone(),
+                    provider,
+                    model: model.to_string(),
+                    status: Outcome::Success,
+                };
+                pc.get_or_create(&key).inc();
+            }
+        }
+    }
+    // Ours exposes both statuses of each series (the error one at zero):
+    // count 10,000 samples on both sides by giving prometheus-client the
+    // error series too.
+    for tenant in &tenants {
+        for provider in [Upstream::OpenAi, Upstream::Anthropic] {
+            for model in &MODELS[..2] {
+                let key = PcLabels {
+                    tenant_id: tenant.clone(),
+                    provider,
+                    model: model.to_string(),
+                    status: Outcome::Error,
+                };
+                let _ = pc.get_or_create(&key);
+            }
+        }
+    }
+    let mut registry = prometheus_client::registry::Registry::default();
+    ours.register(&mut registry);
+    let mut pc_registry = prometheus_client::registry::Registry::default();
+    pc_registry.register("aigateway_bench_requests", "Requests.", pc);
+    c.bench_function("exposition_20k_samples/aigateway_metrics", |b| {
+        b.iter(|| {
+            black_box(aigateway_metrics::encode(
+                &registry,
+                aigateway_metrics::Format::Prometheus,
+            ))
+        })
+    });
+    c.bench_function("exposition_20k_samples/prometheus_client", |b| {
+        b.iter(|| {
+            let mut out = String::new();
+            prometheus_client::encoding::prometheus_text::encode(&mut out, &pc_registry).unwrap();
+            black_box(out)
+        })
+    });
+}
+
+// ---- the report ----------------------------------------------------------------------
+
+fn criterion_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion")
+}
+
+/// The median of a benchmark, in ns, from criterion's estimates.
+fn median_ns(id: &str) -> f64 {
+    let path = criterion_dir()
+        .join(id.replace('/', "_"))
+        .join("new/estimates.json");
+    let path = if path.exists() {
+        path
+    } else {
+        criterion_dir().join(id).join("new/estimates.json")
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["median"]["point_estimate"].as_f64().unwrap()
+}
+
+fn report() {
+    let ns = |id: &str| median_ns(id);
+    println!("\n## ns per record (median), and ratios\n");
+    println!("| scenario | 1 thread | 2 threads |\n| --- | ---: | ---: |");
+    for group in ["counter", "histogram", "enum_counter"] {
+        let peers: &[&str] = match group {
+            "counter" => &[
+                "atomic_add",
+                "aigateway_metrics",
+                "prometheus_client_owned_key",
+                "prometheus_client_prebuilt_key",
+                "prometheus",
+                "metrics",
+            ],
+            "histogram" => &[
+                "aigateway_metrics",
+                "prometheus_client_prebuilt_key",
+                "prometheus",
+            ],
+            _ => &["atomic_add", "aigateway_metrics"],
+        };
+        for peer in peers {
+            println!(
+                "| {group} / {peer} | {:.1} | {:.1} |",
+                ns(&format!("{group}/1t/{peer}")),
+                ns(&format!("{group}/2t/{peer}"))
+            );
+        }
+    }
+    let ours = |g: &str, t: &str| ns(&format!("{g}/{t}/aigateway_metrics"));
+    let ratio =
+        |what: &str, value: f64, target: &str| println!("| {what} | {value:.2} | {target} |");
+    println!("\n| ratio | measured | target |\n| --- | ---: | --- |");
+    ratio(
+        "counter, 1t: ours / atomic add",
+        ours("counter", "1t") / ns("counter/1t/atomic_add"),
+        "≤ 4",
+    );
+    ratio(
+        "counter, 1t: prometheus-client owned key / ours",
+        ns("counter/1t/prometheus_client_owned_key") / ours("counter", "1t"),
+        "≥ 10",
+    );
+    ratio(
+        "counter, 1t: prometheus / ours",
+        ns("counter/1t/prometheus") / ours("counter", "1t"),
+        "≥ 3",
+    );
+    ratio(
+        "counter: ours 2t / ours 1t",
+        ours("counter", "2t") / ours("counter", "1t"),
+        "≤ 1.5",
+    );
+    ratio(
+        "counter, 2t: prometheus-client owned key / ours",
+        ns("counter/2t/prometheus_client_owned_key") / ours("counter", "2t"),
+        "≥ 5",
+    );
+    for t in ["1t", "2t"] {
+        ratio(
+            &format!("histogram, {t}: prometheus-client / ours"),
+            ns(&format!("histogram/{t}/prometheus_client_prebuilt_key")) / ours("histogram", t),
+            "≥ 10",
+        );
+    }
+    ratio(
+        "enums only, 1t: ours / atomic add",
+        ours("enum_counter", "1t") / ns("enum_counter/1t/atomic_add"),
+        "≤ 2",
+    );
+    ratio(
+        "exposition of 20,000 samples: ours / prometheus-client",
+        ns("exposition_20k_samples/aigateway_metrics")
+            / ns("exposition_20k_samples/prometheus_client"),
+        "≤ 1",
+    );
+}
+
+fn main() {
+    // The metrics crate records through the global recorder: its
+    // Prometheus exporter's, as a gateway using it would install.
+    metrics::set_global_recorder(
+        metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
+    )
+    .expect("no recorder installed yet");
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let mut c = Criterion::default()
+        .output_directory(&criterion_dir())
+        .configure_from_args();
+    if quick {
+        c = c
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(400));
+    }
+    counters(&mut c);
+    histograms(&mut c);
+    enums_only(&mut c);
+    exposition(&mut c);
+    c.final_summary();
+    report();
+}
