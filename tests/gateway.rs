@@ -38,6 +38,18 @@ fn requests_without_known_labels_are_refused_in_openai_format_and_not_counted() 
         "invalid_request_error"
     );
 
+    // A tenant header that is not visible ASCII (here invalid UTF-8).
+    let response = client
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .header(
+            "x-tenant-id",
+            reqwest::header::HeaderValue::from_bytes(b"acme\xff\xfe").unwrap(),
+        )
+        .json(&ask("openai/gpt-4o-mini", "hi"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
     let (status, body) = chat(&client, &gw, "acme", ask("mistral/large", "hi"), &[]);
     assert_eq!(
         (status, error_of(&body)["message"].as_str()),
