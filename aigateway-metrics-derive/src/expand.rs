@@ -117,6 +117,20 @@ fn expand(family: &Family) -> TokenStream {
                 self.inner.forget(label, value)
             }
 
+            /// Removes series not recorded into for `after`, checked at each
+            /// scrape; `None`, the default, keeps them for good. A counter
+            /// that expires and comes back starts from zero, which `rate()`
+            /// reads as a reset.
+            pub fn set_expiry(&self, after: ::core::option::Option<::core::time::Duration>) {
+                self.inner.set_expiry(after)
+            }
+
+            /// Removes the series idle for longer than the expiry time now,
+            /// rather than at the next scrape; returns how many.
+            pub fn expire_idle(&self) -> ::core::primitive::usize {
+                self.inner.expire_idle()
+            }
+
             /// Counts a value rejected before it reached this family in the
             /// family's self-metrics, and gives the error back.
             pub fn count_rejected(&self, error: ::aigateway_metrics::ValueError) -> ::aigateway_metrics::ValueError {

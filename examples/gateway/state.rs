@@ -22,13 +22,21 @@ use crate::provider::ProviderClient;
 /// Cached answers, over all tenants.
 const CACHE_ENTRIES: usize = 10_000;
 
+/// Tenants not named in the configuration whose rate limiter and budget are
+/// kept at once. Past this, the one seen least recently is dropped, and
+/// starts afresh if it comes back: the price of bounded memory when anyone
+/// can make up a tenant id. A real gateway authenticates its tenants.
+const UNLISTED_TENANTS: usize = 100_000;
+
 pub struct AppState {
     pub config: Config,
     pub metrics: GatewayMetrics,
     pub streams: StreamMetrics,
     pub registry: Registry,
     pub providers: HashMap<String, Provider>,
-    tenants: Mutex<HashMap<String, Arc<Tenant>>>,
+    /// The tenants named in the configuration, kept for good.
+    listed: HashMap<String, Arc<Tenant>>,
+    unlisted: Mutex<LruCache<String, Arc<Tenant>>>,
     cache: Mutex<LruCache<String, Completion>>,
 }
 
@@ -82,39 +90,57 @@ impl AppState {
                 (p.name.clone(), Provider { client, breaker })
             })
             .collect();
-        AppState {
+        let mut state = AppState {
             config,
             metrics,
             streams,
             registry,
             providers,
-            tenants: Mutex::new(HashMap::new()),
+            listed: HashMap::new(),
+            unlisted: Mutex::new(LruCache::new(
+                UNLISTED_TENANTS.try_into().expect("not zero"),
+            )),
             cache: Mutex::new(LruCache::new(CACHE_ENTRIES.try_into().expect("not zero"))),
-        }
+        };
+        let listed = state
+            .config
+            .tenants
+            .keys()
+            .map(|id| (id.clone(), state.new_tenant(id)))
+            .collect();
+        state.listed = listed;
+        state
     }
 
     /// The tenant's limiter and budget, made on first sight.
     pub fn tenant(&self, id: &str) -> Arc<Tenant> {
-        let mut tenants = self.tenants.lock().unwrap();
-        if let Some(tenant) = tenants.get(id) {
+        if let Some(tenant) = self.listed.get(id) {
             return Arc::clone(tenant);
         }
+        let mut unlisted = self.unlisted.lock().unwrap();
+        if let Some(tenant) = unlisted.get(id) {
+            return Arc::clone(tenant);
+        }
+        let tenant = self.new_tenant(id);
+        unlisted.push(id.to_owned(), Arc::clone(&tenant));
+        tenant
+    }
+
+    fn new_tenant(&self, id: &str) -> Arc<Tenant> {
         let limits = self.config.limits(id);
         let burst = NonZeroU32::new(limits.rate_limit_burst).expect("checked by Config");
         let period = Duration::from_secs_f64(1.0 / limits.rate_limit_rps);
         let quota = Quota::with_period(period)
             .expect("checked by Config")
             .allow_burst(burst);
-        let tenant = Arc::new(Tenant {
+        self.metrics.init_tenant(aigateway_metrics::TenantId(id));
+        Arc::new(Tenant {
             limiter: RateLimiter::direct(quota),
             budget_nanos: Usd::new(limits.budget_usd)
                 .expect("checked by Config")
                 .nanos(),
             spent_nanos: AtomicU64::new(0),
-        });
-        tenants.insert(id.to_owned(), Arc::clone(&tenant));
-        self.metrics.init_tenant(aigateway_metrics::TenantId(id));
-        tenant
+        })
     }
 
     pub fn cached(&self, key: &str) -> Option<Completion> {

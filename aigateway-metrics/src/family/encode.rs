@@ -14,6 +14,7 @@ use crate::descriptor::Descriptor;
 
 impl<C: Cell, const K: usize> Collector for Family<C, K> {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        self.expire_idle();
         let inner = &*self.inner;
         let desc = inner.desc;
         let mut metric = encoder.encode_descriptor(

@@ -15,11 +15,13 @@
 
 mod cache;
 mod encode;
+mod expiry;
 mod key;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Instant;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::RwLock;
@@ -61,12 +63,20 @@ struct Inner<C: Cell, const K: usize> {
     overflow: Arc<[C]>,
     overflow_used: AtomicBool,
     stats: Arc<FamilyStats>,
+    /// Idle time after which a series is removed, in nanoseconds; 0: never.
+    expire_after: AtomicU64,
+    /// What `Series::active_at` counts from.
+    origin: Instant,
 }
 
 /// One combination of open-set values and its cells.
 struct Series<C, const K: usize> {
     key: [Box<str>; K],
     cells: Arc<[C]>,
+    /// Recorded into since the last scrape; kept only while expiry is on.
+    touched: AtomicBool,
+    /// When it was last seen recorded into, in nanoseconds since `origin`.
+    active_at: AtomicU64,
 }
 
 impl<C: Cell, const K: usize> Family<C, K> {
@@ -89,6 +99,8 @@ impl<C: Cell, const K: usize> Family<C, K> {
                 overflow: new_cells(desc, if K == 0 { 0 } else { cells_per_series }),
                 overflow_used: AtomicBool::new(false),
                 stats: Arc::new(FamilyStats::new(desc.name)),
+                expire_after: AtomicU64::new(0),
+                origin: Instant::now(),
             }),
         }
     }
@@ -119,6 +131,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
                 return None;
             }
             let f = f.take().expect("a cache lookup runs `f` once at most");
+            inner.touch(series);
             Some(f(&series.cells[index]))
         });
         if let Some(result) = cached {
@@ -126,6 +139,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
         let cells = match self.find_or_insert(key, hash) {
             Some(series) => {
+                inner.touch(&series);
                 let cells = Arc::clone(&series.cells);
                 cache::put(inner.id, hash, generation, series);
                 cells
@@ -147,7 +161,10 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
         let hash = key::hash(&self.inner.hasher, &key);
         match self.find_or_insert(key, hash) {
-            Some(series) => Arc::clone(&series.cells),
+            Some(series) => {
+                self.inner.touch(&series);
+                Arc::clone(&series.cells)
+            }
             None => self.overflowed(),
         }
     }
@@ -182,6 +199,8 @@ impl<C: Cell, const K: usize> Family<C, K> {
         let created = Arc::new(Series {
             key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
+            touched: AtomicBool::new(false),
+            active_at: AtomicU64::new(inner.now()),
         });
         series.insert_unique(hash, Arc::clone(&created), |s| {
             key::hash(&inner.hasher, &s.key)

@@ -172,6 +172,21 @@ impl GatewayMetrics {
             + self.budget_usage.forget("tenant_id", t)
     }
 
+    /// Removes, at each scrape, the series of tenants not seen for `after`,
+    /// in every per-tenant family; `None`, the default, keeps them. Choose
+    /// `after` well beyond your longest range query: a counter that expires
+    /// and comes back starts from zero, which `rate()` reads as a reset.
+    pub fn set_tenant_expiry(&self, after: Option<Duration>) {
+        self.requests.set_expiry(after);
+        self.request_duration.set_expiry(after);
+        self.tokens.set_expiry(after);
+        self.cost.set_expiry(after);
+        self.cache_hits.set_expiry(after);
+        self.cache_misses.set_expiry(after);
+        self.rate_limit_hits.set_expiry(after);
+        self.budget_usage.set_expiry(after);
+    }
+
     /// Counts a stream as active until the returned guard is dropped.
     pub fn stream_started(&self) -> GaugeGuard {
         self.active_streams.track()
