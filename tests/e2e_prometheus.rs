@@ -111,6 +111,18 @@ impl Prometheus {
         })
     }
 
+    /// Waits until Prometheus has scraped `total` requests from the gateways.
+    fn wait_for_requests(&self, total: f64) {
+        wait_for(
+            &format!("Prometheus to scrape {total} requests"),
+            Duration::from_secs(15),
+            || match self.try_query("sum(aigateway_requests_total)") {
+                Ok(v) if v.first().map(|s| s.1) == Some(total) => Ok(()),
+                other => Err(format!("{other:?}")),
+            },
+        );
+    }
+
     /// A query whose result is one number.
     fn scalar(&self, promql: &str) -> f64 {
         match self.query(promql).as_slice() {
@@ -213,14 +225,7 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         &server_error,
         502,
     );
-    wait_for(
-        "Prometheus to scrape phase 1",
-        Duration::from_secs(15),
-        || match prometheus.try_query("sum(aigateway_requests_total)") {
-            Ok(v) if v.first().map(|s| s.1) == Some(6.0) => Ok(()),
-            other => Err(format!("{other:?}")),
-        },
-    );
+    prometheus.wait_for_requests(6.0);
 
     send(
         &a,
@@ -286,14 +291,7 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         400,
     );
 
-    wait_for(
-        "Prometheus to scrape phase 2",
-        Duration::from_secs(15),
-        || match prometheus.try_query("sum(aigateway_requests_total)") {
-            Ok(v) if v.first().map(|s| s.1) == Some(15.0) => Ok(()),
-            other => Err(format!("{other:?}")),
-        },
-    );
+    prometheus.wait_for_requests(15.0);
     // Two more scrapes, so that every series has samples on both sides of a change.
     std::thread::sleep(Duration::from_millis(2_500));
 

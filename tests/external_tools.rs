@@ -7,9 +7,9 @@
 
 mod support;
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use support::run_with_stdin;
+
+use std::process::Command;
 
 use aigateway_metrics::{GatewayMetrics, Reason};
 
@@ -26,34 +26,12 @@ fn example_exposition(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}); scripts/test.sh installs it"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn parse_with_python(format: &str, exposition: &str) -> String {
-    let script: PathBuf = [
+    let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "tools",
-        "parse_exposition.py",
-    ]
-    .iter()
-    .collect();
-    let mut command = Command::new("python3");
-    command.arg(script).arg(format);
-    let output = run_with_stdin(command, exposition);
+        "/tests/tools/parse_exposition.py"
+    );
+    let output = run_with_stdin("python3", &[script, format], exposition);
     assert!(
         output.status.success(),
         "parser failed:\n{}",
@@ -138,9 +116,7 @@ fn python_client_reads_back_every_sample_of_openmetrics() {
 
 #[test]
 fn promtool_accepts_the_text_format() {
-    let mut command = Command::new("promtool");
-    command.args(["check", "metrics"]);
-    let output = run_with_stdin(command, &example_exposition(&[]));
+    let output = run_with_stdin("promtool", &["check", "metrics"], &example_exposition(&[]));
     assert!(
         output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
         "promtool check metrics:\n{}{}",

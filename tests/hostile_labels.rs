@@ -5,29 +5,16 @@
 //! a property test over arbitrary strings.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{encode, Format, GatewayMetrics, TenantId, MAX_LABEL_VALUE_LEN, OVERFLOW};
 use proptest::prelude::*;
 use serde_json::Value;
 
+mod support;
+
 fn run(program: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); scripts/test.sh installs it"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = support::run_with_stdin(program, args, stdin);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -126,13 +126,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         if let Some(completion) = app.cached(key) {
             m.record_cache_hit(t);
             finish(Status::Success);
-            return Ok(Json(openai::completion_body(
-                &new_id(),
-                now(),
-                &request.model,
-                &completion,
-            ))
-            .into_response());
+            return Ok(completion_response(&request.model, &completion));
         }
         m.record_cache_miss(t);
     }
@@ -191,13 +185,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
 
     if !request.stream {
         finish(Status::Success);
-        return Ok(Json(openai::completion_body(
-            &new_id(),
-            now(),
-            &request.model,
-            &completion,
-        ))
-        .into_response());
+        return Ok(completion_response(&request.model, &completion));
     }
     let interval = provider.client.token_interval();
     Ok(stream_response(
@@ -208,6 +196,11 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         interval,
         [tenant_id, provider_name, model_name],
     ))
+}
+
+/// A whole (not streamed) answer.
+fn completion_response(model: &str, completion: &Completion) -> Response {
+    Json(openai::completion_body(&new_id(), now(), model, completion)).into_response()
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

@@ -11,7 +11,8 @@
 
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
-    encode, CircuitState, Format, GatewayMetrics, Model, Provider, ProviderErrorType, Status, TenantId, Usd,
+    encode, CircuitState, Format, GatewayMetrics, Model, Provider, ProviderErrorType, Status,
+    TenantId, Usd,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -66,7 +67,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(exposition.ends_with("# EOF\n"));
         }
         // Forgetting a tenant removes its requests; without it they add up.
-        if !fields.chunks(4).any(|r| r.get(3).and_then(|n| n.trim().parse::<f64>().ok()).is_some_and(|n| n > 1e6)) {
+        if !fields.chunks(4).any(|r| {
+            r.get(3)
+                .and_then(|n| n.trim().parse::<f64>().ok())
+                .is_some_and(|n| n > 1e6)
+        }) {
             assert_eq!(requests, accepted as f64);
         }
     }

@@ -3,10 +3,10 @@
 
 #![allow(dead_code)] // Each test binary uses a part of this module.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A child process, killed on drop.
@@ -204,4 +204,23 @@ pub fn chat(
     }
     let response = request.send().unwrap();
     (response.status().as_u16(), response.text().unwrap())
+}
+
+/// Runs `program` with `args`, writing `stdin` to it; panics, naming the
+/// script that installs it, when it cannot be started.
+pub fn run_with_stdin(program: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); scripts/test.sh installs it"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
