@@ -474,3 +474,65 @@ models = [
         Some(1.0)
     );
 }
+
+/// The gateway's own `/metrics` (two groups in one registry) is valid in
+/// both formats by tools we did not write, and lists each self-metric
+/// family once, covering all thirteen families.
+#[test]
+fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
+    let (_dir, gw, client) = start(60_000);
+    chat(&client, &gw, "acme", ask("openai/gpt-4o-mini", "hi"), &[]);
+    let stream = json!({
+        "model": "anthropic/claude-3-5-haiku", "stream": true, "max_tokens": 3,
+        "messages": [{ "role": "user", "content": "hi" }],
+    });
+    chat(&client, &gw, "acme", stream, &[]);
+    chat(
+        &client,
+        &gw,
+        "globex",
+        ask("google/gemini-1.5-flash", "x"),
+        &[("x-simulate-error", "timeout")],
+    );
+
+    let text = gw.metrics();
+    let output = support::run_with_stdin("promtool", &["check", "metrics"], &text);
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/tools/parse_exposition.py"
+    );
+    let openmetrics = client
+        .get(format!("{}/metrics", gw.url))
+        .header("accept", "application/openmetrics-text;version=1.0.0")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(openmetrics.ends_with("# EOF\n"));
+    for (format, body) in [("text", &text), ("openmetrics", &openmetrics)] {
+        let output = support::run_with_stdin("python3", &[script, format], body);
+        assert!(
+            output.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for family in [
+        "aigateway_metrics_series_overflow_total",
+        "aigateway_metrics_rejected_values_total",
+    ] {
+        let help = format!("# HELP {family} ");
+        assert_eq!(text.matches(&help).count(), 1, "{family}");
+    }
+    let overflow_families = text
+        .lines()
+        .filter(|l| l.starts_with("aigateway_metrics_series_overflow_total{"))
+        .count();
+    assert_eq!(overflow_families, 13);
+}

@@ -66,10 +66,18 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 &[#(#descriptors),*];
 
             /// Adds every family of the group to `registry`, and the
-            /// self-metrics of those families.
+            /// self-metrics of those families. To put several groups in one
+            /// registry, use `register_families` on each and register their
+            /// `self_metrics()`, joined with `SelfMetrics::and`, once.
             pub fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
-                #(::aigateway_metrics::MetricFamily::register(&self.#idents, registry);)*
+                self.register_families(registry);
                 self.self_metrics().register(registry);
+            }
+
+            /// Adds every family of the group to `registry`, without the
+            /// self-metrics.
+            pub fn register_families(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
+                #(::aigateway_metrics::MetricFamily::register(&self.#idents, registry);)*
             }
 
             /// The self-metrics of the group's families: records that went

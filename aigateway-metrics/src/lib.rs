@@ -205,9 +205,17 @@ pub use aigateway_metrics_derive::Metric;
 /// Declares a group of families: a struct whose fields are family handles.
 ///
 /// The derive writes `DESCRIPTORS` (every family's [`Descriptor`], in field
-/// order), `register(&self, &mut Registry)`, which registers them all, and
-/// [`Default`]. Two families with the same metric name in one group are a
-/// compile error. [`GatewayMetrics`] is such a group.
+/// order), `register(&self, &mut Registry)`, which registers them all with
+/// their self-metrics ([`SelfMetrics`]), `register_families` (without the
+/// self-metrics), `self_metrics()`, and [`Default`]. Two families with the
+/// same metric name in one group are a compile error. [`GatewayMetrics`] is
+/// such a group.
+///
+/// Each self-metric family may appear only once in an exposition: to put
+/// several groups in one registry, register their families, then their
+/// self-metrics joined, once:
+/// `a.register_families(&mut r); b.register_families(&mut r);
+/// a.self_metrics().and(b.self_metrics()).register(&mut r);`
 ///
 /// ```
 /// use aigateway_metrics::{gateway::RequestsFamily, Metric, MetricGroup};

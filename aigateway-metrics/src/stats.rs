@@ -67,6 +67,14 @@ impl SelfMetrics {
         SelfMetrics { families }
     }
 
+    /// The self-metrics of these families and of `other`'s, to register
+    /// once for several groups sharing a registry: each self-metric family
+    /// may appear only once in an exposition.
+    pub fn and(mut self, other: SelfMetrics) -> SelfMetrics {
+        self.families.extend(other.families);
+        self
+    }
+
     /// Adds the self-metrics to `registry`.
     pub fn register(&self, registry: &mut Registry) {
         registry.register_collector(Box::new(self.clone()));
