@@ -19,7 +19,28 @@ pub(super) fn hash<S: BuildHasher, V: AsRef<str>>(state: &S, values: &[V]) -> u6
 /// Whether owned and borrowed values are the same, value by value.
 #[inline]
 pub(super) fn equal<const K: usize>(owned: &[Box<str>; K], borrowed: &[&str; K]) -> bool {
-    owned.iter().zip(borrowed).all(|(a, b)| **a == **b)
+    owned
+        .iter()
+        .zip(borrowed)
+        .all(|(a, b)| same(a.as_bytes(), b.as_bytes()))
+}
+
+/// Byte equality, without a call to `memcmp` for the short values label
+/// values mostly are: up to 16 bytes are compared as two overlapping words.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -37,6 +58,24 @@ mod tests {
             let owned: [Box<str>; 3] = values.map(Box::from);
             assert_eq!(hash(&state, &owned), hash(&state, &values));
             assert!(equal(&owned, &values));
+        }
+    }
+
+    /// Every length around the word boundaries, equal and with each single
+    /// byte changed.
+    #[test]
+    fn same_compares_every_byte_at_every_length() {
+        for n in 0..40 {
+            let a: Vec<u8> = (0..n as u8)
+                .map(|i| i.wrapping_mul(37).wrapping_add(1))
+                .collect();
+            assert!(same(&a, &a.clone()), "length {n}");
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] ^= 0x80;
+                assert!(!same(&a, &b), "length {n}, byte {i}");
+            }
+            assert!(!same(&a, &a[..n.saturating_sub(1)]) || n == 0);
         }
     }
 
