@@ -374,8 +374,13 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         .iter()
         .any(|(l, v)| l["tenant_id"] == "acme" && l["status"] == "success" && *v > 0.0));
     let p99 = prometheus.query(SEED_QUERIES[1]);
+    // A quantile lies within the buckets (NaN where a series saw nothing
+    // in the window); how fast the simulated calls were is not asserted.
     assert!(
-        !p99.is_empty() && p99.iter().all(|(_, v)| v.is_nan() || *v <= 0.1),
+        !p99.is_empty()
+            && p99
+                .iter()
+                .all(|(_, v)| v.is_nan() || (*v > 0.0 && *v <= 120.0)),
         "{p99:?}"
     );
     let ratio = prometheus.scalar(SEED_QUERIES[2]);

@@ -68,6 +68,17 @@ fn requests_without_known_labels_are_refused_in_openai_format_and_not_counted() 
         &[],
     );
     assert_eq!(status, 400);
+    let response = client
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .header("x-tenant-id", "acme")
+        .body("{not json")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        error_of(&response.text().unwrap())["type"],
+        "invalid_request_error"
+    );
     assert_eq!(gw.metrics(), before);
 }
 

@@ -119,7 +119,8 @@ fn scrapes_during_recording_never_see_torn_or_falling_values() {
         }
         scraper.join().unwrap()
     });
-    assert!(scrapes >= 5, "only {scrapes} scrapes");
+    // Two scrapes at least, or no counter was compared with an earlier one.
+    assert!(scrapes >= 2, "only {scrapes} scrapes");
     // Everything recorded is there once the recorders stopped.
     let text = encode(&registry, Format::Prometheus);
     let all = samples(&text);

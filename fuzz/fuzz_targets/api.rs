@@ -22,8 +22,8 @@ fuzz_target!(|data: &[u8]| {
     // of (tenant, provider, model, number).
     let mut fields = text.split('\u{1}');
     let accept = fields.next().unwrap_or_default();
-    let format = Format::from_accept(accept);
-    assert!(matches!(format, Format::Prometheus | Format::OpenMetrics));
+    // Must not panic, whatever the header.
+    Format::from_accept(accept);
 
     let m = GatewayMetrics::default();
     m.requests.set_series_limit(3);

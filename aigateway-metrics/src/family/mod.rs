@@ -105,11 +105,6 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
     }
 
-    /// The family's descriptor.
-    pub fn descriptor(&self) -> &'static Descriptor {
-        self.inner.desc
-    }
-
     /// The library's counts about this family.
     pub fn stats(&self) -> Arc<FamilyStats> {
         Arc::clone(&self.inner.stats)
