@@ -14,7 +14,8 @@ pub struct Breaker {
     provider: String,
     threshold: u32,
     cooldown: Duration,
-    metrics: GatewayMetrics,
+    /// `None` when the gateway records nothing.
+    metrics: Option<GatewayMetrics>,
     inner: Mutex<Inner>,
 }
 
@@ -39,7 +40,7 @@ impl Breaker {
         provider: &str,
         threshold: u32,
         cooldown: Duration,
-        metrics: GatewayMetrics,
+        metrics: Option<GatewayMetrics>,
     ) -> Breaker {
         let breaker = Breaker {
             provider: provider.to_owned(),
@@ -87,8 +88,9 @@ impl Breaker {
     }
 
     fn publish(&self, state: CircuitState) {
-        self.metrics
-            .set_circuit_breaker_state(Provider(&self.provider), state);
+        if let Some(metrics) = &self.metrics {
+            metrics.set_circuit_breaker_state(Provider(&self.provider), state);
+        }
     }
 }
 

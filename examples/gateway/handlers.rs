@@ -83,17 +83,18 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     let sim = simulation(headers)?;
 
     // Past this point every request has known labels, and is counted.
-    let m = &app.metrics;
     let (t, p, md) = (
         TenantId(tenant_id),
         Provider(provider_name),
         Model(model_name),
     );
-    let finish = |status| m.record_request_duration(t, p, md, status, started.elapsed());
+    let finish = |status| {
+        app.record(|m, _| m.record_request_duration(t, p, md, status, started.elapsed()));
+    };
     let tenant = app.tenant(tenant_id);
 
     if tenant.limiter.check().is_err() {
-        m.record_rate_limit_hit(t);
+        app.record(|m, _| m.record_rate_limit_hit(t));
         finish(Status::RateLimited);
         return Err(ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
@@ -124,11 +125,11 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     });
     if let Some(key) = &cache_key {
         if let Some(completion) = app.cached(key) {
-            m.record_cache_hit(t);
+            app.record(|m, _| m.record_cache_hit(t));
             finish(Status::Success);
             return Ok(completion_response(&request.model, &completion));
         }
-        m.record_cache_miss(t);
+        app.record(|m, _| m.record_cache_miss(t));
     }
 
     let Some(permit) = provider.breaker.acquire() else {
@@ -151,7 +152,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
             } else {
                 permit.success();
             }
-            m.record_provider_error(p, failure.error_type);
+            app.record(|m, _| m.record_provider_error(p, failure.error_type));
             let bad_request = failure.error_type == ProviderErrorType::BadRequest;
             finish(if bad_request {
                 Status::InvalidRequest
@@ -171,14 +172,17 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         }
     };
 
-    m.record_tokens(t, p, md, completion.input_tokens, completion.output_tokens);
     let cost = (completion.input_tokens as f64 * price.input_usd_per_mtok
         + completion.output_tokens as f64 * price.output_usd_per_mtok)
         / 1e6;
     let cost = Usd::new(cost).expect("prices are checked to be zero or more");
-    m.cost.inc_by(t, p, md, cost);
-    m.set_budget_usage(t, tenant.spend(cost))
-        .expect("spent / budget is finite and not negative");
+    let budget_used = tenant.spend(cost);
+    app.record(|m, _| {
+        m.record_tokens(t, p, md, completion.input_tokens, completion.output_tokens);
+        m.cost.inc_by(t, p, md, cost);
+        m.set_budget_usage(t, budget_used)
+            .expect("spent / budget is finite and not negative");
+    });
     if let Some(key) = cache_key {
         app.cache(key, completion.clone());
     }
@@ -252,7 +256,7 @@ struct Streaming {
     include_usage: bool,
     step: Step,
     first_token_at: Option<Instant>,
-    _active: GaugeGuard,
+    _active: Option<GaugeGuard>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -287,7 +291,7 @@ fn stream_response(
         .filter(|w| !w.is_empty())
         .collect();
     let state = Streaming {
-        _active: app.metrics.stream_started(),
+        _active: app.record(|m, _| m.stream_started()),
         app,
         labels: labels.map(str::to_owned),
         started,
@@ -333,12 +337,10 @@ impl Streaming {
                     self.first_token_at = Some(Instant::now());
                     let [t, p, m] = &self.labels;
                     let ttft = self.started.elapsed();
-                    self.app.streams.time_to_first_token.observe_duration(
-                        TenantId(t),
-                        Provider(p),
-                        Model(m),
-                        ttft,
-                    );
+                    self.app.record(|_, s| {
+                        let (t, p, m) = (TenantId(t), Provider(p), Model(m));
+                        s.time_to_first_token.observe_duration(t, p, m, ttft);
+                    });
                 }
                 self.step = if i + 1 < self.words.len() {
                     Step::Token(i + 1)
@@ -383,12 +385,10 @@ impl Streaming {
         if n > 1 {
             let [t, p, m] = &self.labels;
             let per_token = first.elapsed() / (n as u32 - 1);
-            self.app.streams.time_per_output_token.observe_duration(
-                TenantId(t),
-                Provider(p),
-                Model(m),
-                per_token,
-            );
+            self.app.record(|_, s| {
+                let (t, p, m) = (TenantId(t), Provider(p), Model(m));
+                s.time_per_output_token.observe_duration(t, p, m, per_token);
+            });
         }
     }
 }
@@ -396,12 +396,10 @@ impl Streaming {
 impl Drop for Streaming {
     fn drop(&mut self) {
         let [t, p, m] = &self.labels;
-        self.app.metrics.record_request_duration(
-            TenantId(t),
-            Provider(p),
-            Model(m),
-            Status::Success,
-            self.started.elapsed(),
-        );
+        let elapsed = self.started.elapsed();
+        self.app.record(|metrics, _| {
+            let (t, p, m) = (TenantId(t), Provider(p), Model(m));
+            metrics.record_request_duration(t, p, m, Status::Success, elapsed);
+        });
     }
 }

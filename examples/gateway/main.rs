@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --release --example gateway -- [--listen ADDR] [--config FILE]
 //!                                          [--rate-limit-rps N] [--budget-usd X]
+//!                                          [--no-recording]
 //! ```
 
 mod breaker;
@@ -44,6 +45,10 @@ struct Args {
     /// Budget in USD of each tenant without a budget of its own.
     #[arg(long)]
     budget_usd: Option<f64>,
+    /// Record no metrics (`/metrics` then shows no series): only to measure
+    /// what recording costs, as `scripts/throughput.sh` does.
+    #[arg(long)]
+    no_recording: bool,
 }
 
 fn main() -> ExitCode {
@@ -62,7 +67,8 @@ fn main() -> ExitCode {
         config.defaults.budget_usd = budget;
     }
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    match runtime.block_on(serve(args.listen, config)) {
+    let app = AppState::new(config, !args.no_recording);
+    match runtime.block_on(serve(args.listen, app)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("gateway: {err}");
@@ -71,8 +77,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(listen: SocketAddr, config: Config) -> std::io::Result<()> {
-    let app = Arc::new(AppState::new(config));
+async fn serve(listen: SocketAddr, app: AppState) -> std::io::Result<()> {
+    let app = Arc::new(app);
     let router = Router::new()
         .route("/v1/chat/completions", post(handlers::chat_completions))
         .route("/metrics", get(handlers::metrics))

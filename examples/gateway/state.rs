@@ -30,8 +30,11 @@ const UNLISTED_TENANTS: usize = 100_000;
 
 pub struct AppState {
     pub config: Config,
-    pub metrics: GatewayMetrics,
-    pub streams: StreamMetrics,
+    metrics: GatewayMetrics,
+    streams: StreamMetrics,
+    /// Off only with `--no-recording`, which exists to measure what
+    /// recording costs the gateway (`scripts/throughput.sh`).
+    recording: bool,
     pub registry: Registry,
     pub providers: HashMap<String, Provider>,
     /// The tenants named in the configuration, kept for good.
@@ -65,7 +68,7 @@ impl Tenant {
 }
 
 impl AppState {
-    pub fn new(config: Config) -> AppState {
+    pub fn new(config: Config, recording: bool) -> AppState {
         let metrics = GatewayMetrics::default();
         let streams = StreamMetrics::default();
         let mut registry = Registry::default();
@@ -85,12 +88,14 @@ impl AppState {
             .providers
             .iter()
             .map(|p| {
-                metrics.init_provider(aigateway_metrics::Provider(&p.name));
+                if recording {
+                    metrics.init_provider(aigateway_metrics::Provider(&p.name));
+                }
                 let breaker = Breaker::new(
                     &p.name,
                     p.failure_threshold,
                     Duration::from_millis(p.cooldown_ms),
-                    metrics.clone(),
+                    recording.then(|| metrics.clone()),
                 );
                 let client = ProviderClient::new(p.clone(), http.clone());
                 (p.name.clone(), Provider { client, breaker })
@@ -100,6 +105,7 @@ impl AppState {
             config,
             metrics,
             streams,
+            recording,
             registry,
             providers,
             listed: HashMap::new(),
@@ -116,6 +122,15 @@ impl AppState {
             .collect();
         state.listed = listed;
         state
+    }
+
+    /// Calls `record` with the metrics, unless recording is off.
+    #[inline]
+    pub fn record<R>(
+        &self,
+        record: impl FnOnce(&GatewayMetrics, &StreamMetrics) -> R,
+    ) -> Option<R> {
+        self.recording.then(|| record(&self.metrics, &self.streams))
     }
 
     /// The tenant's limiter and budget, made on first sight.
@@ -139,7 +154,7 @@ impl AppState {
         let quota = Quota::with_period(period)
             .expect("checked by Config")
             .allow_burst(burst);
-        self.metrics.init_tenant(aigateway_metrics::TenantId(id));
+        self.record(|m, _| m.init_tenant(aigateway_metrics::TenantId(id)));
         Arc::new(Tenant {
             limiter: RateLimiter::direct(quota),
             budget_nanos: Usd::new(limits.budget_usd)

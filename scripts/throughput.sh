@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Measures what recording costs the example gateway: its throughput under
+# wrk on loopback with recording on, and with `--no-recording`, in
+# alternating rounds (on/off, then off/on, ...) so that drifts of a shared
+# machine fall on both sides alike. Prints requests per second of every
+# round, the median of each side, and the ratio. A measurement, not a test:
+# it asserts nothing about speed, only that no request failed.
+# Usage: scripts/throughput.sh [ROUNDS] [SECONDS]   (default 6 rounds of 10 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${1:-6}
+seconds=${2:-10}
+connections=32
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+cargo build --quiet --release --example gateway
+
+dir=$(mktemp -d)
+gateway_pid=
+cleanup() {
+  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+cat >"$dir/gateway.toml" <<'TOML'
+[defaults]
+rate_limit_rps = 1000000.0
+rate_limit_burst = 1000000
+budget_usd = 1000000.0
+
+[[providers]]
+name = "openai"
+latency_ms = 0
+token_interval_ms = 0
+failure_threshold = 5
+cooldown_ms = 10000
+models = [{ name = "gpt-4o-mini", input_usd_per_mtok = 0.15, output_usd_per_mtok = 0.60 }]
+TOML
+
+# One round: starts a gateway ($1: on or off), warms it up for 2 s, then
+# loads it for $seconds and prints its requests per second.
+round() {
+  local flag=
+  [ "$1" = off ] && flag=--no-recording
+  target/release/examples/gateway --listen 127.0.0.1:0 --config "$dir/gateway.toml" $flag >"$dir/gateway.out" 2>&1 &
+  gateway_pid=$!
+  local url=
+  for _ in $(seq 50); do
+    url=$(sed -n 's/^gateway listening on //p' "$dir/gateway.out")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "the gateway did not start:"; cat "$dir/gateway.out"; exit 1; }
+  wrk -t1 -c$connections -d2s -s scripts/throughput.lua "$url" >/dev/null
+  wrk -t1 -c$connections -d${seconds}s -s scripts/throughput.lua "$url" >"$dir/wrk"
+  local line
+  line=$(grep '^wrk: ' "$dir/wrk")
+  echo "$line" | grep -q 'non2xx=0 socket_errors=0' || { echo "FAIL: errors under load: $line"; exit 1; }
+  # Both sides must be what they claim: the recording gateway counted at
+  # least the requests of the measured run, the other one none.
+  local counted requests
+  counted=$(curl -s "$url/metrics" | awk '/^aigateway_requests_total\{/ { s += $NF } END { printf "%d\n", s }')
+  requests=$(echo "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')
+  if [ "$1" = on ]; then
+    [ "$counted" -ge "$requests" ] || { echo "FAIL: recording on, $counted counted for $requests"; exit 1; }
+  else
+    [ "$counted" -eq 0 ] || { echo "FAIL: recording off, yet $counted counted"; exit 1; }
+  fi
+  kill "$gateway_pid"
+  wait "$gateway_pid" 2>/dev/null || true
+  gateway_pid=
+  echo "$line" | awk '{ split($2, r, "="); split($3, s, "="); printf "%.0f\n", r[2] / s[2] }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+: >"$dir/on"
+: >"$dir/off"
+for i in $(seq "$rounds"); do
+  if [ $((i % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
+  for mode in $order; do
+    rps=$(round "$mode")
+    echo "$rps" >>"$dir/$mode"
+    echo "round $i, recording $mode: $rps requests/s"
+  done
+done
+on=$(median <"$dir/on")
+off=$(median <"$dir/off")
+echo "median requests/s: recording on $on, recording off $off"
+awk -v on="$on" -v off="$off" 'BEGIN { printf "on / off: %.4f (throughput lost to recording: %.2f%%)\n", on / off, 100 * (1 - on / off) }'
