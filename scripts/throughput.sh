@@ -3,7 +3,10 @@
 # wrk on loopback with recording on, and with `--no-recording`, in
 # alternating rounds (on/off, then off/on, ...) so that drifts of a shared
 # machine fall on both sides alike. Prints requests per second of every
-# round, the median of each side, and the ratio. A measurement, not a test:
+# round and the gateway's CPU time per request (user + system, from
+# /proc), the median of each side, and the ratios. The CPU time is the
+# steadier figure: wrk shares the two cores, so throughput also moves with
+# how the scheduler places wrk. A measurement, not a test:
 # it asserts nothing about speed, only that no request failed.
 # Usage: scripts/throughput.sh [ROUNDS] [SECONDS]   (default 6 rounds of 10 s)
 set -euo pipefail
@@ -54,7 +57,10 @@ round() {
   done
   [ -n "$url" ] || { echo "the gateway did not start:"; cat "$dir/gateway.out"; exit 1; }
   wrk -t1 -c$connections -d2s -s scripts/throughput.lua "$url" >/dev/null
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "$gateway_pid")
   wrk -t1 -c$connections -d${seconds}s -s scripts/throughput.lua "$url" >"$dir/wrk"
+  ticks_after=$(cpu_ticks "$gateway_pid")
   local line
   line=$(grep '^wrk: ' "$dir/wrk")
   echo "$line" | grep -q 'non2xx=0 socket_errors=0' || { echo "FAIL: errors under load: $line"; exit 1; }
@@ -71,22 +77,32 @@ round() {
   kill "$gateway_pid"
   wait "$gateway_pid" 2>/dev/null || true
   gateway_pid=
-  echo "$line" | awk '{ split($2, r, "="); split($3, s, "="); printf "%.0f\n", r[2] / s[2] }'
+  echo "$line" | awk -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" \
+    '{ split($2, r, "="); split($3, s, "="); printf "%.0f %.2f\n", r[2] / s[2], 1e6 * ticks / hz / r[2] }'
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# User + system CPU time of process $1 so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$dir/on"
 : >"$dir/off"
 for i in $(seq "$rounds"); do
   if [ $((i % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
   for mode in $order; do
-    rps=$(round "$mode")
-    echo "$rps" >>"$dir/$mode"
-    echo "round $i, recording $mode: $rps requests/s"
+    read -r rps cpu < <(round "$mode")
+    echo "$rps" >>"$dir/$mode.rps"
+    echo "$cpu" >>"$dir/$mode.cpu"
+    echo "round $i, recording $mode: $rps requests/s, $cpu us of gateway CPU per request"
   done
 done
-on=$(median <"$dir/on")
-off=$(median <"$dir/off")
-echo "median requests/s: recording on $on, recording off $off"
-awk -v on="$on" -v off="$off" 'BEGIN { printf "on / off: %.4f (throughput lost to recording: %.2f%%)\n", on / off, 100 * (1 - on / off) }'
+on=$(median <"$dir/on.rps")
+off=$(median <"$dir/off.rps")
+on_cpu=$(median <"$dir/on.cpu")
+off_cpu=$(median <"$dir/off.cpu")
+echo "medians: recording on $on requests/s, $on_cpu us CPU per request; recording off $off requests/s, $off_cpu us CPU per request"
+awk -v on="$on" -v off="$off" -v on_cpu="$on_cpu" -v off_cpu="$off_cpu" 'BEGIN {
+  printf "throughput on / off: %.4f (lost to recording: %.2f%%)\n", on / off, 100 * (1 - on / off)
+  printf "CPU per request on / off: %.4f (recording adds %.2f us, %.2f%%)\n", on_cpu / off_cpu, on_cpu - off_cpu, 100 * (on_cpu / off_cpu - 1)
+}'

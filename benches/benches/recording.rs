@@ -305,6 +305,26 @@ fn enums_only(c: &mut Criterion) {
     });
 }
 
+/// What one request of the example gateway records on its usual path (no
+/// cache hit, no error): duration and count, cache miss, tokens, cost and
+/// budget, for 100 tenants in turn. Ours only: no peer has these calls.
+/// `scripts/throughput.sh` gives the gateway's CPU time per request to set
+/// this against.
+fn gateway_request(c: &mut Criterion) {
+    use aigateway_metrics::{GatewayMetrics, Provider, Status};
+    let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
+    let m = GatewayMetrics::default();
+    bench_threads(c, "request", "aigateway_metrics", &|th, i| {
+        let t = TenantId(&tenants[(i as usize + th * 50) % tenants.len()]);
+        let (p, md) = (Provider("openai"), Model("gpt-4o-mini"));
+        m.record_request_duration(t, p, md, Status::Success, Duration::from_micros(i % 5000));
+        m.record_cache_miss(t);
+        m.record_tokens(t, p, md, 12, 40);
+        m.record_cost(t, p, md, 0.000_012).unwrap();
+        m.set_budget_usage(t, 0.25).unwrap();
+    });
+}
+
 /// Encoding 10,000 counter series (2,500 tenants x 2 providers x 2 models,
 /// one status) to the Prometheus text format, through the same encoder.
 fn exposition(c: &mut Criterion) {
@@ -412,6 +432,11 @@ fn report() {
             );
         }
     }
+    println!(
+        "| request / aigateway_metrics (ns per request) | {:.1} | {:.1} |",
+        ns("request/1t/aigateway_metrics"),
+        ns("request/2t/aigateway_metrics")
+    );
     let ours = |g: &str, t: &str| ns(&format!("{g}/{t}/aigateway_metrics"));
     let ratio =
         |what: &str, value: f64, target: &str| println!("| {what} | {value:.2} | {target} |");
@@ -481,6 +506,7 @@ fn main() {
     counters(&mut c);
     histograms(&mut c);
     enums_only(&mut c);
+    gateway_request(&mut c);
     exposition(&mut c);
     c.final_summary();
     report();

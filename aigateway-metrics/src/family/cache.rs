@@ -5,9 +5,10 @@
 //! moves between them on every record. A thread that finds a series in its
 //! own cache writes nothing shared but the cell it records into.
 //!
-//! The cache is direct-mapped and of fixed size: a series replaces whatever
-//! sat in its slot, so a flood of new label values costs the flooding thread
-//! slow lookups, never memory. An entry is valid for one family and one
+//! The cache is of fixed size, allocated on a thread's first record, with
+//! two slots per set: a series takes the first slot of its set, pushing the
+//! one there to the second and dropping the one in the second. So a flood of
+//! new label values costs the flooding thread slow lookups, never memory. An entry is valid for one family and one
 //! generation of it: forgetting series bumps the family's generation, which
 //! drops every thread's entries of that family.
 
@@ -16,21 +17,27 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Slots per thread. Each holds an `Arc` and four words.
-const SLOTS: usize = 256;
+/// Sets per thread, of [`WAYS`] slots each. A slot is five words, so a
+/// thread that records holds 80 KiB of cache, allocated on its first
+/// record: room for the series a gateway thread records into at once (a
+/// few families times a few hundred tenants) without many collisions.
+const SETS: usize = 1024;
+/// Slots per set. With two, two hot series that map to the same set do not
+/// push each other out on every record.
+const WAYS: usize = 2;
 
 struct Slot {
     family: u64,
     hash: u64,
     generation: u64,
-    /// The series, as `Arc::as_ptr` of `_keep`.
-    series: *const (),
-    /// Keeps `series` alive while the slot holds it.
-    _keep: Arc<dyn Any + Send + Sync>,
+    /// The series; `Arc::as_ptr` gives it without a load.
+    series: Arc<dyn Any + Send + Sync>,
 }
 
+type Sets = [[Option<Slot>; WAYS]; SETS];
+
 thread_local! {
-    static CACHE: RefCell<[Option<Slot>; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
+    static CACHE: RefCell<Option<Box<Sets>>> = const { RefCell::new(None) };
 }
 
 /// A number no other family in the process has. The type of a family's
@@ -42,8 +49,15 @@ pub(super) fn new_family_id() -> u64 {
 }
 
 #[inline]
-fn slot_of(family: u64, hash: u64) -> usize {
-    (hash ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize % SLOTS
+fn set_of(family: u64, hash: u64) -> usize {
+    (hash ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize % SETS
+}
+
+impl Slot {
+    #[inline]
+    fn holds(&self, family: u64, hash: u64, generation: u64) -> bool {
+        self.family == family && self.hash == hash && self.generation == generation
+    }
 }
 
 /// Calls `f` with the cached series of `family` and `hash`, if this thread
@@ -60,36 +74,89 @@ pub(super) fn get<T: Any, R>(
     CACHE
         .try_with(|cache| {
             let cache = cache.borrow();
-            match &cache[slot_of(family, hash)] {
-                Some(slot)
-                    if slot.family == family
-                        && slot.hash == hash
-                        && slot.generation == generation =>
-                {
-                    // SAFETY: `series` points into `_keep`, alive while the
-                    // slot is borrowed, and is a `T`: ids are unique per
-                    // family, and a family puts only its own series type.
-                    f(unsafe { &*slot.series.cast::<T>() })
-                }
-                _ => None,
-            }
+            let slot = match &cache.as_ref()?[set_of(family, hash)] {
+                [Some(slot), _] | [_, Some(slot)] if slot.holds(family, hash, generation) => slot,
+                _ => return None,
+            };
+            // SAFETY: the slot's `Arc` keeps the series alive while the
+            // cache is borrowed, and the series is a `T`: ids are unique per
+            // family, and a family puts only its own series type.
+            f(unsafe { &*Arc::as_ptr(&slot.series).cast::<T>() })
         })
         .ok()
         .flatten()
 }
 
-/// Caches `series` of `family` for this thread.
+/// Caches `series` of `family` for this thread, in the first slot of its
+/// set; what sat there moves to the second, and what sat in the second is
+/// dropped.
 pub(super) fn put<T: Any + Send + Sync>(family: u64, hash: u64, generation: u64, series: Arc<T>) {
     // `try_with`: a thread being torn down has no cache any more.
     let _ = CACHE.try_with(|cache| {
-        if let Ok(mut cache) = cache.try_borrow_mut() {
-            cache[slot_of(family, hash)] = Some(Slot {
-                family,
-                hash,
-                generation,
-                series: Arc::as_ptr(&series).cast(),
-                _keep: series,
-            });
-        }
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return;
+        };
+        let sets = cache.get_or_insert_with(new_sets);
+        let set = &mut sets[set_of(family, hash)];
+        set.rotate_right(1);
+        set[0] = Some(Slot {
+            family,
+            hash,
+            generation,
+            series,
+        });
     });
+}
+
+/// Empty sets, made on the heap: a `Sets` is too large for some stacks.
+fn new_sets() -> Box<Sets> {
+    let sets: Box<[[Option<Slot>; WAYS]]> = (0..SETS).map(|_| [const { None }; WAYS]).collect();
+    sets.try_into()
+        .unwrap_or_else(|_| unreachable!("made with SETS sets"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(family: u64, hash: u64, generation: u64) -> Option<u32> {
+        get(family, hash, generation, |value: &u32| Some(*value))
+    }
+
+    /// Hashes whose low bits agree fall in the same set: the set keeps the
+    /// two put last, and drops (frees) the one before.
+    #[test]
+    fn a_set_keeps_the_two_latest_series() {
+        let family = new_family_id();
+        let [h1, h2, h3] = [7, 7 + SETS as u64, 7 + 2 * SETS as u64];
+        let first = Arc::new(1u32);
+        put(family, h1, 0, Arc::clone(&first));
+        put(family, h2, 0, Arc::new(2u32));
+        assert_eq!(
+            (cached(family, h1, 0), cached(family, h2, 0)),
+            (Some(1), Some(2))
+        );
+        assert_eq!(Arc::strong_count(&first), 2);
+
+        put(family, h3, 0, Arc::new(3u32));
+        assert_eq!(cached(family, h1, 0), None);
+        assert_eq!(
+            (cached(family, h2, 0), cached(family, h3, 0)),
+            (Some(2), Some(3))
+        );
+        assert_eq!(
+            Arc::strong_count(&first),
+            1,
+            "the dropped slot let go of it"
+        );
+    }
+
+    #[test]
+    fn another_generation_or_family_misses() {
+        let family = new_family_id();
+        put(family, 42, 3, Arc::new(9u32));
+        assert_eq!(cached(family, 42, 3), Some(9));
+        assert_eq!(cached(family, 42, 4), None);
+        assert_eq!(cached(new_family_id(), 42, 3), None);
+    }
 }
