@@ -12,13 +12,13 @@
 //! generation of it: forgetting series bumps the family's generation, which
 //! drops every thread's entries of that family.
 
-use std::any::Any;
 use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Sets per thread, of [`WAYS`] slots each. A slot is five words, so a
-/// thread that records holds 80 KiB of cache, allocated on its first
+/// Sets per thread, of [`WAYS`] slots each. A slot is six words, so a
+/// thread that records holds 96 KiB of cache, allocated on its first
 /// record: room for the series a gateway thread records into at once (a
 /// few families times a few hundred tenants) without many collisions.
 const SETS: usize = 1024;
@@ -26,12 +26,34 @@ const SETS: usize = 1024;
 /// push each other out on every record.
 const WAYS: usize = 2;
 
+/// A cached series: an `Arc<T>` turned into a raw pointer, which the slot
+/// owns, and a pointer to the series' first cell.
+///
+/// The cells are reached from the slot in one load, not through the series:
+/// the cell a record adds to is then known before the key is compared, and
+/// the processor can go ahead while it checks.
 struct Slot {
     family: u64,
     hash: u64,
     generation: u64,
-    /// The series; `Arc::as_ptr` gives it without a load.
-    series: Arc<dyn Any + Send + Sync>,
+    series: NonNull<()>,
+    cells: NonNull<()>,
+    /// Gives back the slot's count of `series`, knowing its type.
+    release: unsafe fn(NonNull<()>),
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // SAFETY: `series` came from `Arc::into_raw` of the type `release`
+        // was made for, and the slot owns that count.
+        unsafe { (self.release)(self.series) }
+    }
+}
+
+/// # Safety
+/// `series` must come from `Arc::<T>::into_raw`, and own one count.
+unsafe fn release<T>(series: NonNull<()>) {
+    drop(unsafe { Arc::from_raw(series.cast::<T>().as_ptr()) });
 }
 
 type Sets = [[Option<Slot>; WAYS]; SETS];
@@ -60,16 +82,18 @@ impl Slot {
     }
 }
 
-/// Calls `f` with the cached series of `family` and `hash`, if this thread
-/// has it for this generation; `f` checks the key.
+/// Calls `f` with the cached series of `family` and `hash` and a pointer to
+/// its first cell, if this thread has it for this generation; `f` checks
+/// the key.
 ///
-/// `T` must be the type of the series of `family`, as given to [`put`].
+/// `T` and `C` must be the types of the series of `family` and of their
+/// cells, as given to [`put`].
 #[inline]
-pub(super) fn get<T: Any, R>(
+pub(super) fn get<T, C, R>(
     family: u64,
     hash: u64,
     generation: u64,
-    f: impl FnOnce(&T) -> Option<R>,
+    f: impl FnOnce(&T, NonNull<C>) -> Option<R>,
 ) -> Option<R> {
     CACHE
         .try_with(|cache| {
@@ -78,19 +102,37 @@ pub(super) fn get<T: Any, R>(
                 [Some(slot), _] | [_, Some(slot)] if slot.holds(family, hash, generation) => slot,
                 _ => return None,
             };
-            // SAFETY: the slot's `Arc` keeps the series alive while the
+            // SAFETY: the slot owns a count of the series, alive while the
             // cache is borrowed, and the series is a `T`: ids are unique per
             // family, and a family puts only its own series type.
-            f(unsafe { &*Arc::as_ptr(&slot.series).cast::<T>() })
+            let series = unsafe { slot.series.cast::<T>().as_ref() };
+            f(series, slot.cells.cast())
         })
         .ok()
         .flatten()
 }
 
-/// Caches `series` of `family` for this thread, in the first slot of its
-/// set; what sat there moves to the second, and what sat in the second is
-/// dropped.
-pub(super) fn put<T: Any + Send + Sync>(family: u64, hash: u64, generation: u64, series: Arc<T>) {
+/// Caches `series` of `family`, whose cells start at `cells`, for this
+/// thread, in the first slot of its set; what sat there moves to the
+/// second, and what sat in the second is dropped.
+///
+/// `cells` must stay valid as long as `series` is alive.
+pub(super) fn put<T, C>(
+    family: u64,
+    hash: u64,
+    generation: u64,
+    series: Arc<T>,
+    cells: NonNull<C>,
+) {
+    let series = NonNull::new(Arc::into_raw(series).cast_mut()).expect("an `Arc` is not null");
+    let slot = Slot {
+        family,
+        hash,
+        generation,
+        series: series.cast(),
+        cells: cells.cast(),
+        release: release::<T>,
+    };
     // `try_with`: a thread being torn down has no cache any more.
     let _ = CACHE.try_with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
@@ -99,12 +141,7 @@ pub(super) fn put<T: Any + Send + Sync>(family: u64, hash: u64, generation: u64,
         let sets = cache.get_or_insert_with(new_sets);
         let set = &mut sets[set_of(family, hash)];
         set.rotate_right(1);
-        set[0] = Some(Slot {
-            family,
-            hash,
-            generation,
-            series,
-        });
+        set[0] = Some(slot);
     });
 }
 
@@ -120,7 +157,14 @@ mod tests {
     use super::*;
 
     fn cached(family: u64, hash: u64, generation: u64) -> Option<u32> {
-        get(family, hash, generation, |value: &u32| Some(*value))
+        get(family, hash, generation, |value: &u32, _: NonNull<u32>| {
+            Some(*value)
+        })
+    }
+
+    fn put_value(family: u64, hash: u64, generation: u64, value: Arc<u32>) {
+        let cells = NonNull::from(&*value);
+        put(family, hash, generation, value, cells);
     }
 
     /// Hashes whose low bits agree fall in the same set: the set keeps the
@@ -130,15 +174,15 @@ mod tests {
         let family = new_family_id();
         let [h1, h2, h3] = [7, 7 + SETS as u64, 7 + 2 * SETS as u64];
         let first = Arc::new(1u32);
-        put(family, h1, 0, Arc::clone(&first));
-        put(family, h2, 0, Arc::new(2u32));
+        put_value(family, h1, 0, Arc::clone(&first));
+        put_value(family, h2, 0, Arc::new(2u32));
         assert_eq!(
             (cached(family, h1, 0), cached(family, h2, 0)),
             (Some(1), Some(2))
         );
         assert_eq!(Arc::strong_count(&first), 2);
 
-        put(family, h3, 0, Arc::new(3u32));
+        put_value(family, h3, 0, Arc::new(3u32));
         assert_eq!(cached(family, h1, 0), None);
         assert_eq!(
             (cached(family, h2, 0), cached(family, h3, 0)),
@@ -154,7 +198,7 @@ mod tests {
     #[test]
     fn another_generation_or_family_misses() {
         let family = new_family_id();
-        put(family, 42, 3, Arc::new(9u32));
+        put_value(family, 42, 3, Arc::new(9u32));
         assert_eq!(cached(family, 42, 3), Some(9));
         assert_eq!(cached(family, 42, 4), None);
         assert_eq!(cached(new_family_id(), 42, 3), None);

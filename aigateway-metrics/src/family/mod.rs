@@ -19,6 +19,7 @@ mod expiry;
 mod key;
 
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
@@ -118,17 +119,25 @@ impl<C: Cell, const K: usize> Family<C, K> {
         if K == 0 {
             return f(&inner.fixed[index]);
         }
+        assert!(index < inner.cells_per_series, "cell index out of range");
         let hash = key::hash(&inner.hasher, &key);
         let generation = inner.generation.load(Relaxed);
         let mut f = Some(f);
-        let cached = cache::get(inner.id, hash, generation, |series: &Series<C, K>| {
-            if !key::equal(&series.key, &key) {
-                return None;
-            }
-            let f = f.take().expect("a cache lookup runs `f` once at most");
-            inner.touch(series);
-            Some(f(&series.cells[index]))
-        });
+        let cached = cache::get(
+            inner.id,
+            hash,
+            generation,
+            |series: &Series<C, K>, cells| {
+                if !key::equal(&series.key, &key) {
+                    return None;
+                }
+                let f = f.take().expect("a cache lookup runs `f` once at most");
+                inner.touch(series);
+                // SAFETY: `cells` points at the first of the series' cells, of
+                // which there are `cells_per_series`, more than `index`.
+                Some(f(unsafe { cells.add(index).as_ref() }))
+            },
+        );
         if let Some(result) = cached {
             return result;
         }
@@ -136,7 +145,8 @@ impl<C: Cell, const K: usize> Family<C, K> {
             Some(series) => {
                 inner.touch(&series);
                 let cells = Arc::clone(&series.cells);
-                cache::put(inner.id, hash, generation, series);
+                let first = NonNull::from(&series.cells[0]);
+                cache::put(inner.id, hash, generation, series, first);
                 cells
             }
             None => self.overflowed(),
