@@ -274,10 +274,12 @@ pub mod __private {
 
     use crate::{Descriptor, MetricKind, ValueError};
 
+    #[inline]
     pub fn finite(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
         ValueError::finite(quantity, value)
     }
 
+    #[inline]
     pub fn non_negative(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
         ValueError::non_negative(quantity, value)
     }

@@ -53,6 +53,7 @@ pub struct ValueError {
 
 impl ValueError {
     /// Accepts finite values.
+    #[inline]
     pub(crate) fn finite(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
         let reason = if value.is_nan() {
             Reason::NaN
@@ -69,6 +70,7 @@ impl ValueError {
     }
 
     /// Accepts finite values of zero or more.
+    #[inline]
     pub(crate) fn non_negative(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
         let value = Self::finite(quantity, value)?;
         if value < 0.0 {
@@ -117,6 +119,7 @@ impl Usd {
 
     /// Dollars, rounded to the nearest nano-dollar; NaN, infinite, negative
     /// and unrepresentably large amounts are rejected.
+    #[inline]
     pub fn new(usd: f64) -> Result<Usd, ValueError> {
         let usd = ValueError::non_negative("USD amount", usd)?;
         let nanos = (usd * Self::NANOS_PER_USD as f64).round();

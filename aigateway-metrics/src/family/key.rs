@@ -7,7 +7,10 @@
 use std::hash::{BuildHasher, Hasher};
 
 /// The hash of a series' open-set values.
-#[inline]
+///
+/// `inline(always)`, like `equal`: both are on every record, and with
+/// several families in a program the compiler stopped inlining them.
+#[inline(always)]
 pub(super) fn hash<S: BuildHasher, V: AsRef<str>>(state: &S, values: &[V]) -> u64 {
     let mut hasher = state.build_hasher();
     for value in values {
@@ -17,7 +20,7 @@ pub(super) fn hash<S: BuildHasher, V: AsRef<str>>(state: &S, values: &[V]) -> u6
 }
 
 /// Whether owned and borrowed values are the same, value by value.
-#[inline]
+#[inline(always)]
 pub(super) fn equal<const K: usize>(owned: &[Box<str>; K], borrowed: &[&str; K]) -> bool {
     owned
         .iter()
@@ -29,7 +32,7 @@ pub(super) fn equal<const K: usize>(owned: &[Box<str>; K], borrowed: &[&str; K])
 /// values mostly are (tenant ids, model names, UUIDs): up to 32 bytes are
 /// compared as a first and a last chunk, which overlap when shorter than
 /// twice the chunk.
-#[inline]
+#[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
