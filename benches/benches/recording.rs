@@ -98,6 +98,9 @@ fn pc_key(x: &Tuple) -> PcLabels {
     }
 }
 
+/// How many live series the counter scenarios have.
+const SERIES: usize = 48;
+
 /// One label tuple of the 48 live series.
 #[derive(Clone, Copy)]
 struct Tuple {
@@ -141,7 +144,7 @@ fn tuples() -> Vec<Tuple> {
             }
         }
     }
-    assert_eq!(all.len(), 48);
+    assert_eq!(all.len(), SERIES);
     all
 }
 
@@ -182,19 +185,26 @@ fn bench_threads(c: &mut Criterion, group: &str, name: &str, record: &(dyn Fn(us
     }
 }
 
-/// The tuple a thread records at step `i`: threads walk the 48 series from
-/// different starting points, as handlers serving different requests do.
+/// The series a thread records into at step `i`: threads walk the 48
+/// series from different starting points, as handlers serving different
+/// requests do. Every scenario, the atomic add included, picks its series
+/// this way, so that they all pay the same for it.
+fn step(thread: usize, i: u64) -> usize {
+    (i as usize * 7 + thread * 24) % SERIES
+}
+
+/// The label tuple of [`step`].
 fn pick(tuples: &[Tuple], thread: usize, i: u64) -> Tuple {
-    tuples[(i as usize * 7 + thread * 24) % tuples.len()]
+    tuples[step(thread, i)]
 }
 
 fn counters(c: &mut Criterion) {
     let tuples = tuples();
     let t = &tuples;
 
-    let atomics: Vec<AtomicU64> = (0..48).map(|_| AtomicU64::new(0)).collect();
+    let atomics: Vec<AtomicU64> = (0..SERIES).map(|_| AtomicU64::new(0)).collect();
     bench_threads(c, "counter", "atomic_add", &|th, i| {
-        atomics[(i as usize * 7 + th * 24) % 48].fetch_add(1, Relaxed);
+        atomics[step(th, i)].fetch_add(1, Relaxed);
     });
 
     let ours = RequestsFamily::new();
@@ -211,8 +221,7 @@ fn counters(c: &mut Criterion) {
 
     let keys: Vec<PcLabels> = tuples.iter().map(pc_key).collect();
     bench_threads(c, "counter", "prometheus_client_prebuilt_key", &|th, i| {
-        pc.get_or_create(&keys[(i as usize * 7 + th * 24) % 48])
-            .inc();
+        pc.get_or_create(&keys[step(th, i)]).inc();
     });
 
     let prom = prometheus::IntCounterVec::new(
@@ -266,8 +275,7 @@ fn histograms(c: &mut Criterion) {
         "histogram",
         "prometheus_client_prebuilt_key",
         &|th, i| {
-            pc.get_or_create(&keys[(i as usize * 7 + th * 24) % 48])
-                .observe(value(i));
+            pc.get_or_create(&keys[step(th, i)]).observe(value(i));
         },
     );
 

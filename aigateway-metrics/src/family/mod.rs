@@ -141,6 +141,24 @@ impl<C: Cell, const K: usize> Family<C, K> {
         if let Some(result) = cached {
             return result;
         }
+        let f = f
+            .take()
+            .expect("`f` runs only when the cached key matches, and then returns above");
+        self.with_uncached(key, hash, generation, index, f)
+    }
+
+    /// [`Family::with`] for a series not in this thread's cache: out of
+    /// line, so that the cached path is small enough to inline.
+    #[inline(never)]
+    fn with_uncached<R>(
+        &self,
+        key: [&str; K],
+        hash: u64,
+        generation: u64,
+        index: usize,
+        f: impl FnOnce(&C) -> R,
+    ) -> R {
+        let inner = &*self.inner;
         let cells = match self.find_or_insert(key, hash) {
             Some(series) => {
                 inner.touch(&series);
@@ -151,9 +169,6 @@ impl<C: Cell, const K: usize> Family<C, K> {
             }
             None => self.overflowed(),
         };
-        let f = f
-            .take()
-            .expect("`f` runs only when the cached key matches, and then returns above");
         f(&cells[index])
     }
 
