@@ -36,6 +36,11 @@ impl CounterCell {
     pub fn inc_by(&self, units: u64) {
         self.0.fetch_add(units, Relaxed);
     }
+
+    #[cfg(test)]
+    pub(crate) fn units(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
 }
 
 impl Cell for CounterCell {

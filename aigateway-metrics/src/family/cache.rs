@@ -8,9 +8,12 @@
 //! The cache is of fixed size, allocated on a thread's first record, with
 //! two slots per set: a series takes the first slot of its set, pushing the
 //! one there to the second and dropping the one in the second. So a flood of
-//! new label values costs the flooding thread slow lookups, never memory. An entry is valid for one family and one
-//! generation of it: forgetting series bumps the family's generation, which
-//! drops every thread's entries of that family.
+//! new label values costs the flooding thread slow lookups, never memory.
+//!
+//! An entry is valid for one family and one generation of it: forgetting
+//! series bumps the family's generation, so that no thread finds its entries
+//! of that family any more. A stale entry still holds its series until it is
+//! pushed out or its thread ends: at most a cache's worth per thread.
 
 use std::cell::RefCell;
 use std::ptr::NonNull;

@@ -163,7 +163,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
             Some(series) => {
                 inner.touch(&series);
                 let cells = Arc::clone(&series.cells);
-                let first = NonNull::from(&series.cells[0]);
+                // From the whole slice, so that the pointer may reach
+                // every cell (Miri caught one made from `&cells[0]`).
+                let first = NonNull::from(&series.cells[..]).cast::<C>();
                 cache::put(inner.id, hash, generation, series, first);
                 cells
             }
@@ -305,5 +307,83 @@ impl<C: Cell, const K: usize> fmt::Debug for Family<C, K> {
             .field("series", &self.series_count())
             .field("series_limit", &self.series_limit())
             .finish()
+    }
+}
+
+/// The per-thread cache against the shared map, small enough for Miri
+/// (`.ci/run` runs these under it): cached series are found, forgotten
+/// ones are neither found nor kept alive, and a thread's cache lets go of
+/// its series when the thread ends.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::CounterCell;
+    use crate::descriptor::{LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
+
+    static DESC: Descriptor = Descriptor {
+        name: "aigateway_test_total",
+        kind: MetricKind::Counter,
+        help: "Test.",
+        labels: &[
+            LabelDescriptor {
+                name: "tenant_id",
+                values: None,
+            },
+            LabelDescriptor {
+                name: "status",
+                values: Some(&["success", "error"]),
+            },
+        ],
+        buckets: &[],
+        series_limit: DEFAULT_SERIES_LIMIT,
+    };
+
+    fn add(family: &Family<CounterCell, 1>, tenant: &str, status: usize) {
+        family.with([tenant], status, |cell| cell.inc_by(1));
+    }
+
+    fn count(family: &Family<CounterCell, 1>, tenant: &str, status: usize) -> u64 {
+        family.series([tenant])[status].units()
+    }
+
+    #[test]
+    fn cached_series_record_into_the_shared_ones() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for i in 0..20 {
+                        add(&family, ["a", "b"][i % 2], i % 3 / 2);
+                    }
+                });
+            }
+        });
+        assert_eq!(count(&family, "a", 0) + count(&family, "a", 1), 20);
+        assert_eq!(count(&family, "b", 0) + count(&family, "b", 1), 20);
+    }
+
+    #[test]
+    fn a_forgotten_series_is_not_found_in_a_cache_and_is_freed() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        let (cached, forgotten) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                add(&family, "gone", 0);
+                cached.wait();
+                forgotten.wait();
+                // Cached before the forget: the record goes to a new series.
+                add(&family, "gone", 0);
+            });
+            cached.wait();
+            let old = family.series(["gone"]);
+            assert_eq!(family.forget("tenant_id", "gone"), 1);
+            forgotten.wait();
+            // Held by this `Arc` only once the recording thread has ended.
+            while Arc::strong_count(&old) > 1 {
+                std::thread::yield_now();
+            }
+            assert_eq!(old[0].units(), 1);
+        });
+        assert_eq!(count(&family, "gone", 0), 1, "the new series");
     }
 }
