@@ -8,7 +8,6 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, LabelSetEncoder,
 };
 
-use super::key::Key;
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
@@ -26,14 +25,14 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
         )?;
         let series = inner.series.read();
         // Sorted, so that the exposition is the same from scrape to scrape.
-        let mut entries: Vec<(&Key<K>, &[C])> =
+        let mut entries: Vec<(&[Box<str>; K], &[C])> =
             series.iter().map(|s| (&s.key, &*s.cells)).collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let no_key = Key::new([""; K]);
+        let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
         if K == 0 {
             entries.push((&no_key, &inner.fixed));
         }
-        let overflow_key = Key::new([OVERFLOW; K]);
+        let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
         if inner.overflow_used.load(Relaxed) {
             entries.push((&overflow_key, &inner.overflow));
         }
@@ -55,13 +54,13 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
 /// from the cell's index, in the order the family declares them.
 struct Labels<'a, const K: usize> {
     desc: &'static Descriptor,
-    key: &'a Key<K>,
+    key: &'a [Box<str>; K],
     index: usize,
 }
 
 impl<const K: usize> EncodeLabelSet for Labels<'_, K> {
     fn encode(&self, encoder: &mut LabelSetEncoder) -> fmt::Result {
-        let mut open = self.key.values();
+        let mut open = self.key.iter();
         // The index is a number in mixed radix, the last closed label's digit
         // last: take the digits from the right.
         let mut rest = self.index;

@@ -72,7 +72,7 @@ struct Inner<C: Cell, const K: usize> {
 
 /// One combination of open-set values and its cells.
 struct Series<C, const K: usize> {
-    key: key::Key<K>,
+    key: [Box<str>; K],
     cells: Arc<[C]>,
     /// Recorded into since the last scrape; kept only while expiry is on.
     touched: AtomicBool,
@@ -120,7 +120,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
             return f(&inner.fixed[index]);
         }
         assert!(index < inner.cells_per_series, "cell index out of range");
-        let hash = key::hash(&inner.hasher, key);
+        let hash = key::hash(&inner.hasher, &key);
         let generation = inner.generation.load(Relaxed);
         let mut f = Some(f);
         let cached = cache::get(
@@ -128,7 +128,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
             hash,
             generation,
             |series: &Series<C, K>, cells| {
-                if !series.key.equals(&key) {
+                if !key::equal(&series.key, &key) {
                     return None;
                 }
                 let f = f.take().expect("a cache lookup runs `f` once at most");
@@ -181,7 +181,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         if K == 0 {
             return Arc::clone(&self.inner.fixed);
         }
-        let hash = key::hash(&self.inner.hasher, key);
+        let hash = key::hash(&self.inner.hasher, &key);
         match self.find_or_insert(key, hash) {
             Some(series) => {
                 self.inner.touch(&series);
@@ -201,7 +201,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
                     .iter()
                     .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN)
         };
-        let matches = |series: &Arc<Series<C, K>>| series.key.equals(&key);
+        let matches = |series: &Arc<Series<C, K>>| key::equal(&series.key, &key);
         {
             let series = inner.series.read();
             if let Some(found) = series.find(hash, matches) {
@@ -219,13 +219,13 @@ impl<C: Cell, const K: usize> Family<C, K> {
             return None;
         }
         let created = Arc::new(Series {
-            key: key::Key::new(key),
+            key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
             touched: AtomicBool::new(false),
             active_at: AtomicU64::new(inner.now()),
         });
         series.insert_unique(hash, Arc::clone(&created), |s| {
-            key::hash(&inner.hasher, s.key.values())
+            key::hash(&inner.hasher, &s.key)
         });
         Some(created)
     }
@@ -268,7 +268,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         };
         let mut series = self.inner.series.write();
         let before = series.len();
-        series.retain(|s| s.key.get(position) != value);
+        series.retain(|s| &*s.key[position] != value);
         let removed = before - series.len();
         if removed > 0 {
             self.inner.generation.fetch_add(1, Relaxed);
