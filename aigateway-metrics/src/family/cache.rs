@@ -1,4 +1,4 @@
-//! A small cache per thread in front of a family's shared map.
+//! A cache per thread in front of a family's shared map.
 //!
 //! The shared map sits behind a read-write lock, and taking even the read
 //! lock writes to the lock's cache line: with two cores recording, that line
