@@ -115,11 +115,36 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// series if it does not exist yet.
     #[inline]
     pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(&C) -> R) -> R {
+        assert!(
+            index < self.inner.cells_per_series,
+            "cell index out of range"
+        );
+        // SAFETY: `lookup` gives the first of `cells_per_series` live cells.
+        self.lookup(key, |cells| f(unsafe { cells.add(index).as_ref() }))
+    }
+
+    /// Calls `f` with all the cells of the series of `key` (one per
+    /// combination of closed-set values), creating the series if it does not
+    /// exist yet: for records of several cells of one series, with one
+    /// lookup.
+    #[inline]
+    pub fn with_cells<R>(&self, key: [&str; K], f: impl FnOnce(&[C]) -> R) -> R {
+        let len = self.inner.cells_per_series;
+        // SAFETY: `lookup` gives the first of `cells_per_series` live cells.
+        self.lookup(key, |cells| {
+            f(unsafe { NonNull::slice_from_raw_parts(cells, len).as_ref() })
+        })
+    }
+
+    /// Calls `f` with a pointer to the first cell of the series of `key`
+    /// (created if need be), of `cells_per_series` cells that stay alive
+    /// until `f` returns.
+    #[inline]
+    fn lookup<R>(&self, key: [&str; K], f: impl FnOnce(NonNull<C>) -> R) -> R {
         let inner = &*self.inner;
         if K == 0 {
-            return f(&inner.fixed[index]);
+            return f(first_cell(&inner.fixed));
         }
-        assert!(index < inner.cells_per_series, "cell index out of range");
         let hash = key::hash(&inner.hasher, &key);
         let generation = inner.generation.load(Relaxed);
         let mut f = Some(f);
@@ -133,9 +158,8 @@ impl<C: Cell, const K: usize> Family<C, K> {
                 }
                 let f = f.take().expect("a cache lookup runs `f` once at most");
                 inner.touch(series);
-                // SAFETY: `cells` points at the first of the series' cells, of
-                // which there are `cells_per_series`, more than `index`.
-                Some(f(unsafe { cells.add(index).as_ref() }))
+                // The cache holds the series, and so its cells, meanwhile.
+                Some(f(cells))
             },
         );
         if let Some(result) = cached {
@@ -144,34 +168,31 @@ impl<C: Cell, const K: usize> Family<C, K> {
         let f = f
             .take()
             .expect("`f` runs only when the cached key matches, and then returns above");
-        self.with_uncached(key, hash, generation, index, f)
+        self.lookup_uncached(key, hash, generation, f)
     }
 
-    /// [`Family::with`] for a series not in this thread's cache: out of
+    /// [`Family::lookup`] of a series not in this thread's cache: out of
     /// line, so that the cached path is small enough to inline.
     #[inline(never)]
-    fn with_uncached<R>(
+    fn lookup_uncached<R>(
         &self,
         key: [&str; K],
         hash: u64,
         generation: u64,
-        index: usize,
-        f: impl FnOnce(&C) -> R,
+        f: impl FnOnce(NonNull<C>) -> R,
     ) -> R {
         let inner = &*self.inner;
         let cells = match self.find_or_insert(key, hash) {
             Some(series) => {
                 inner.touch(&series);
                 let cells = Arc::clone(&series.cells);
-                // From the whole slice, so that the pointer may reach
-                // every cell (Miri caught one made from `&cells[0]`).
-                let first = NonNull::from(&series.cells[..]).cast::<C>();
+                let first = first_cell(&series.cells);
                 cache::put(inner.id, hash, generation, series, first);
                 cells
             }
             None => self.overflowed(),
         };
-        f(&cells[index])
+        f(first_cell(&cells))
     }
 
     /// The cells of the series of `key`, created if need be, or those of the
@@ -288,6 +309,12 @@ impl<C: Cell, const K: usize> Family<C, K> {
     }
 }
 
+/// A pointer to the first of `cells`, made from the whole slice so that it
+/// may reach every cell (Miri caught one made from `&cells[0]`).
+fn first_cell<C>(cells: &[C]) -> NonNull<C> {
+    NonNull::from(cells).cast()
+}
+
 fn new_cells<C: Cell>(desc: &Descriptor, n: usize) -> Arc<[C]> {
     (0..n).map(|_| C::new(desc)).collect()
 }
@@ -366,6 +393,20 @@ mod tests {
                 [14, 6]
             );
         }
+    }
+
+    /// Every cell through one lookup, first uncached, then cached.
+    #[test]
+    fn with_cells_reaches_every_cell_of_the_series() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        for _ in 0..2 {
+            family.with_cells(["a"], |cells| {
+                assert_eq!(cells.len(), 2);
+                cells[0].inc_by(1);
+                cells[1].inc_by(10);
+            });
+        }
+        assert_eq!([count(&family, "a", 0), count(&family, "a", 1)], [2, 20]);
     }
 
     #[test]

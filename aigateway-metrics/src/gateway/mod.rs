@@ -104,9 +104,7 @@ impl GatewayMetrics {
         output: u64,
     ) {
         self.tokens
-            .inc_by(tenant_id, provider, model, TokenType::Input, input);
-        self.tokens
-            .inc_by(tenant_id, provider, model, TokenType::Output, output);
+            .inc_input_output(tenant_id, provider, model, input, output);
     }
 
     /// Records the cost of a request in US dollars, exactly to the
