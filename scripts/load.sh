@@ -12,6 +12,7 @@
 # Usage: scripts/load.sh [REQUESTS]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/gateway.sh
 
 target=${1:-1000000}
 connections=64
@@ -35,29 +36,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$dir/gateway.toml" <<'TOML'
-[defaults]
-rate_limit_rps = 1000000.0
-rate_limit_burst = 1000000
-budget_usd = 1000000.0
+write_unlimited_config "$dir/gateway.toml"
 
-[[providers]]
-name = "openai"
-latency_ms = 0
-token_interval_ms = 0
-failure_threshold = 5
-cooldown_ms = 10000
-models = [{ name = "gpt-4o-mini", input_usd_per_mtok = 0.15, output_usd_per_mtok = 0.60 }]
-TOML
-
-target/release/examples/gateway --listen 127.0.0.1:0 --config "$dir/gateway.toml" >"$dir/gateway.out" 2>&1 &
-gateway_pid=$!
-for _ in $(seq 50); do
-  url=$(sed -n 's/^gateway listening on //p' "$dir/gateway.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the gateway did not start:"; cat "$dir/gateway.out"; exit 1; }
+start_gateway "$dir"
 
 # Scrapes twice a second; one line per scrape: HTTP status and seconds.
 (
@@ -69,7 +50,7 @@ done
 scraper_pid=$!
 
 recorded() {
-  curl -s -m 30 "$url/metrics" | awk '/^aigateway_requests_total\{/ { s += $NF } END { printf "%d\n", s }'
+  curl -s -m 30 "$url/metrics" | requests_counted
 }
 
 completed=0
@@ -90,7 +71,7 @@ elapsed=$(( $(date +%s) - started ))
 kill "$scraper_pid"; scraper_pid=
 
 curl -s "$url/metrics" >"$dir/final"
-total=$(awk '/^aigateway_requests_total\{/ { s += $NF } END { printf "%d\n", s }' "$dir/final")
+total=$(requests_counted <"$dir/final")
 tenants=$(grep '^aigateway_requests_total{' "$dir/final" | sed 's/.*tenant_id="\([^"]*\)".*/\1/' | sort -u | wc -l)
 overflow=$(grep '^aigateway_requests_total{tenant_id="__overflow__"' "$dir/final" | awk '{ s += $NF } END { printf "%d\n", s }')
 peak_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$gateway_pid/status")

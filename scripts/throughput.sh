@@ -11,6 +11,7 @@
 # Usage: scripts/throughput.sh [ROUNDS] [SECONDS]   (default 6 rounds of 10 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/gateway.sh
 
 rounds=${1:-6}
 seconds=${2:-10}
@@ -27,35 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$dir/gateway.toml" <<'TOML'
-[defaults]
-rate_limit_rps = 1000000.0
-rate_limit_burst = 1000000
-budget_usd = 1000000.0
-
-[[providers]]
-name = "openai"
-latency_ms = 0
-token_interval_ms = 0
-failure_threshold = 5
-cooldown_ms = 10000
-models = [{ name = "gpt-4o-mini", input_usd_per_mtok = 0.15, output_usd_per_mtok = 0.60 }]
-TOML
+write_unlimited_config "$dir/gateway.toml"
 
 # One round: starts a gateway ($1: on or off), warms it up for 2 s, then
 # loads it for $seconds and prints its requests per second.
 round() {
-  local flag=
-  [ "$1" = off ] && flag=--no-recording
-  target/release/examples/gateway --listen 127.0.0.1:0 --config "$dir/gateway.toml" $flag >"$dir/gateway.out" 2>&1 &
-  gateway_pid=$!
-  local url=
-  for _ in $(seq 50); do
-    url=$(sed -n 's/^gateway listening on //p' "$dir/gateway.out")
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "the gateway did not start:"; cat "$dir/gateway.out"; exit 1; }
+  if [ "$1" = off ]; then start_gateway "$dir" --no-recording; else start_gateway "$dir"; fi
   wrk -t1 -c$connections -d2s -s scripts/throughput.lua "$url" >/dev/null
   local ticks_before ticks_after
   ticks_before=$(cpu_ticks "$gateway_pid")
@@ -67,7 +45,7 @@ round() {
   # Both sides must be what they claim: the recording gateway counted at
   # least the requests of the measured run, the other one none.
   local counted requests
-  counted=$(curl -s "$url/metrics" | awk '/^aigateway_requests_total\{/ { s += $NF } END { printf "%d\n", s }')
+  counted=$(curl -s "$url/metrics" | requests_counted)
   requests=$(echo "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')
   if [ "$1" = on ]; then
     [ "$counted" -ge "$requests" ] || { echo "FAIL: recording on, $counted counted for $requests"; exit 1; }
