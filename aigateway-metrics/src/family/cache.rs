@@ -20,8 +20,8 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Sets per thread, of [`WAYS`] slots each. A slot is six words, so a
-/// thread that records holds 96 KiB of cache, allocated on its first
+/// Sets per thread, of [`WAYS`] slots each. A set is one cache line, so a
+/// thread that records holds 64 KiB of cache, allocated on its first
 /// record: room for the series a gateway thread records into at once (a
 /// few families times a few hundred tenants) without many collisions.
 const SETS: usize = 1024;
@@ -30,36 +30,66 @@ const SETS: usize = 1024;
 const WAYS: usize = 2;
 
 /// A cached series: an `Arc<T>` turned into a raw pointer, which the slot
-/// owns, and a pointer to the series' first cell.
+/// owns, and a pointer to the series' first cell. Four words, so that a set
+/// of two is one cache line: a cold lookup waits for one line of the cache,
+/// not two.
 ///
 /// The cells are reached from the slot in one load, not through the series:
 /// the cell a record adds to is then known before the key is compared, and
 /// the processor can go ahead while it checks.
 struct Slot {
-    family: u64,
-    hash: u64,
+    /// The family's id in the low half, the top half of the key's hash in
+    /// the high one (only to skip most keys that differ unread).
+    tag: u64,
     generation: u64,
-    series: NonNull<()>,
+    series: NonNull<Release>,
     cells: NonNull<()>,
-    /// Gives back the slot's count of `series`, knowing its type.
-    release: unsafe fn(NonNull<()>),
 }
+
+/// What gives back a slot's count of a series, knowing its type: the
+/// first field of every type a slot holds (see [`Cached`]), so that a slot
+/// need not spend a word on it.
+pub(super) struct Release(unsafe fn(NonNull<Release>));
+
+impl Release {
+    /// The `Release` for an `Arc<T>`.
+    pub fn of<T: Cached>() -> Release {
+        Release(release::<T>)
+    }
+}
+
+/// A type the cache may hold.
+///
+/// # Safety
+/// The type must be `#[repr(C)]` with a [`Release`] made by
+/// `Release::of::<Self>()` as its first field.
+pub(super) unsafe trait Cached {}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        // SAFETY: `series` came from `Arc::into_raw` of the type `release`
-        // was made for, and the slot owns that count.
-        unsafe { (self.release)(self.series) }
+        // SAFETY: `series` came from `Arc::into_raw` of a `Cached` type,
+        // which starts with the `Release` made for it; the slot owns one
+        // count.
+        unsafe {
+            let release = self.series.as_ref().0;
+            release(self.series)
+        }
     }
 }
 
 /// # Safety
 /// `series` must come from `Arc::<T>::into_raw`, and own one count.
-unsafe fn release<T>(series: NonNull<()>) {
+unsafe fn release<T>(series: NonNull<Release>) {
     drop(unsafe { Arc::from_raw(series.cast::<T>().as_ptr()) });
 }
 
-type Sets = [[Option<Slot>; WAYS]; SETS];
+/// The slots of one set, in one cache line.
+#[repr(align(64))]
+struct Set([Option<Slot>; WAYS]);
+
+type Sets = [Set; SETS];
+
+const _: () = assert!(std::mem::size_of::<Set>() == 64, "a set is one cache line");
 
 thread_local! {
     static CACHE: RefCell<Option<Box<Sets>>> = const { RefCell::new(None) };
@@ -68,9 +98,12 @@ thread_local! {
 /// A number no other family in the process has. The type of a family's
 /// series is fixed by the family, so a slot's family id tells the type of
 /// its series.
+/// A slot keeps 32 bits of it.
 pub(super) fn new_family_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Relaxed)
+    let id = NEXT.fetch_add(1, Relaxed);
+    assert!(id <= u64::from(u32::MAX), "more than 2^32 families made");
+    id
 }
 
 #[inline]
@@ -78,10 +111,16 @@ fn set_of(family: u64, hash: u64) -> usize {
     (hash ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize % SETS
 }
 
+/// A slot's tag: the family, exact, and the top of the hash.
+#[inline]
+fn tag(family: u64, hash: u64) -> u64 {
+    family | (hash & 0xffff_ffff_0000_0000)
+}
+
 impl Slot {
     #[inline]
-    fn holds(&self, family: u64, hash: u64, generation: u64) -> bool {
-        self.family == family && self.hash == hash && self.generation == generation
+    fn holds(&self, tag: u64, generation: u64) -> bool {
+        self.tag == tag && self.generation == generation
     }
 }
 
@@ -101,8 +140,9 @@ pub(super) fn get<T, C, R>(
     CACHE
         .try_with(|cache| {
             let cache = cache.borrow();
-            let slot = match &cache.as_ref()?[set_of(family, hash)] {
-                [Some(slot), _] | [_, Some(slot)] if slot.holds(family, hash, generation) => slot,
+            let tag = tag(family, hash);
+            let slot = match &cache.as_ref()?[set_of(family, hash)].0 {
+                [Some(slot), _] | [_, Some(slot)] if slot.holds(tag, generation) => slot,
                 _ => return None,
             };
             // SAFETY: the slot owns a count of the series, alive while the
@@ -120,7 +160,7 @@ pub(super) fn get<T, C, R>(
 /// second, and what sat in the second is dropped.
 ///
 /// `cells` must stay valid as long as `series` is alive.
-pub(super) fn put<T, C>(
+pub(super) fn put<T: Cached, C>(
     family: u64,
     hash: u64,
     generation: u64,
@@ -129,12 +169,10 @@ pub(super) fn put<T, C>(
 ) {
     let series = NonNull::new(Arc::into_raw(series).cast_mut()).expect("an `Arc` is not null");
     let slot = Slot {
-        family,
-        hash,
+        tag: tag(family, hash),
         generation,
         series: series.cast(),
         cells: cells.cast(),
-        release: release::<T>,
     };
     // `try_with`: a thread being torn down has no cache any more.
     let _ = CACHE.try_with(|cache| {
@@ -142,7 +180,7 @@ pub(super) fn put<T, C>(
             return;
         };
         let sets = cache.get_or_insert_with(new_sets);
-        let set = &mut sets[set_of(family, hash)];
+        let set = &mut sets[set_of(family, hash)].0;
         set.rotate_right(1);
         set[0] = Some(slot);
     });
@@ -150,7 +188,7 @@ pub(super) fn put<T, C>(
 
 /// Empty sets, made on the heap: a `Sets` is too large for some stacks.
 fn new_sets() -> Box<Sets> {
-    let sets: Box<[[Option<Slot>; WAYS]]> = (0..SETS).map(|_| [const { None }; WAYS]).collect();
+    let sets: Box<[Set]> = (0..SETS).map(|_| Set([const { None }; WAYS])).collect();
     sets.try_into()
         .unwrap_or_else(|_| unreachable!("made with SETS sets"))
 }
@@ -159,33 +197,50 @@ fn new_sets() -> Box<Sets> {
 mod tests {
     use super::*;
 
-    fn cached(family: u64, hash: u64, generation: u64) -> Option<u32> {
-        get(family, hash, generation, |value: &u32, _: NonNull<u32>| {
-            Some(*value)
+    #[repr(C)]
+    struct Value {
+        release: Release,
+        value: u32,
+    }
+
+    // SAFETY: `repr(C)`, and `value` makes `release` with `Release::of`.
+    unsafe impl Cached for Value {}
+
+    fn value(value: u32) -> Arc<Value> {
+        Arc::new(Value {
+            release: Release::of::<Value>(),
+            value,
         })
     }
 
-    fn put_value(family: u64, hash: u64, generation: u64, value: Arc<u32>) {
-        let cells = NonNull::from(&*value);
+    fn cached(family: u64, hash: u64, generation: u64) -> Option<u32> {
+        get(family, hash, generation, |v: &Value, _: NonNull<u32>| {
+            Some(v.value)
+        })
+    }
+
+    fn put_value(family: u64, hash: u64, generation: u64, value: Arc<Value>) {
+        let cells = NonNull::from(&value.value);
         put(family, hash, generation, value, cells);
     }
 
     /// Hashes whose low bits agree fall in the same set: the set keeps the
-    /// two put last, and drops (frees) the one before.
+    /// two put last, and drops (frees) the one before. (Their top halves
+    /// differ, as the slot's tag compares those.)
     #[test]
     fn a_set_keeps_the_two_latest_series() {
         let family = new_family_id();
-        let [h1, h2, h3] = [7, 7 + SETS as u64, 7 + 2 * SETS as u64];
-        let first = Arc::new(1u32);
+        let [h1, h2, h3] = [1, 2, 3].map(|k| 7 + k * SETS as u64 + (k << 32));
+        let first = value(1);
         put_value(family, h1, 0, Arc::clone(&first));
-        put_value(family, h2, 0, Arc::new(2u32));
+        put_value(family, h2, 0, value(2));
         assert_eq!(
             (cached(family, h1, 0), cached(family, h2, 0)),
             (Some(1), Some(2))
         );
         assert_eq!(Arc::strong_count(&first), 2);
 
-        put_value(family, h3, 0, Arc::new(3u32));
+        put_value(family, h3, 0, value(3));
         assert_eq!(cached(family, h1, 0), None);
         assert_eq!(
             (cached(family, h2, 0), cached(family, h3, 0)),
@@ -201,7 +256,7 @@ mod tests {
     #[test]
     fn another_generation_or_family_misses() {
         let family = new_family_id();
-        put_value(family, 42, 3, Arc::new(9u32));
+        put_value(family, 42, 3, value(9));
         assert_eq!(cached(family, 42, 3), Some(9));
         assert_eq!(cached(family, 42, 4), None);
         assert_eq!(cached(new_family_id(), 42, 3), None);

@@ -71,7 +71,10 @@ struct Inner<C: Cell, const K: usize> {
 }
 
 /// One combination of open-set values and its cells.
+#[repr(C)]
 struct Series<C, const K: usize> {
+    /// For the per-thread caches, which hold series of any type.
+    release: cache::Release,
     key: [Box<str>; K],
     cells: Arc<[C]>,
     /// Recorded into since the last scrape; kept only while expiry is on.
@@ -240,6 +243,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
             return None;
         }
         let created = Arc::new(Series {
+            release: cache::Release::of::<Series<C, K>>(),
             key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
             touched: AtomicBool::new(false),
@@ -318,6 +322,10 @@ fn first_cell<C>(cells: &[C]) -> NonNull<C> {
 fn new_cells<C: Cell>(desc: &Descriptor, n: usize) -> Arc<[C]> {
     (0..n).map(|_| C::new(desc)).collect()
 }
+
+// SAFETY: `repr(C)`, with `release` first, made by `find_or_insert` with
+// `Release::of::<Self>()`.
+unsafe impl<C, const K: usize> cache::Cached for Series<C, K> {}
 
 impl<C: Cell, const K: usize> Clone for Family<C, K> {
     fn clone(&self) -> Self {
