@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
 
 use crate::descriptor::Descriptor;
+use crate::lines::Lines;
 
 /// The value of one series of a family of some kind.
 pub trait Cell: Send + Sync + Sized + 'static {
@@ -14,12 +15,17 @@ pub trait Cell: Send + Sync + Sized + 'static {
     /// gauge holds floats.
     type Config: Copy + Send + Sync + fmt::Debug + 'static;
 
+    /// Whether threads may record into copies of their own, which a scrape
+    /// adds up: not for gauges, whose value is the last one set.
+    const SHARDED: bool;
+
     /// A cell at zero.
     fn new(desc: &Descriptor) -> Self;
 
-    /// Writes the cell's sample(s).
-    fn encode(
-        &self,
+    /// Writes the sample(s) of a cell whose copies are `copies` (one, for a
+    /// cell that is not sharded): their sum.
+    fn encode<'a>(
+        copies: impl Iterator<Item = &'a Self> + Clone,
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -47,12 +53,19 @@ impl Cell for CounterCell {
     /// Units per exposed unit.
     type Config = u64;
 
+    const SHARDED: bool = true;
+
     fn new(_: &Descriptor) -> Self {
         CounterCell(AtomicU64::new(0))
     }
 
-    fn encode(&self, scale: u64, _: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
-        let units = self.0.load(Relaxed);
+    fn encode<'a>(
+        copies: impl Iterator<Item = &'a Self> + Clone,
+        scale: u64,
+        _: &Descriptor,
+        encoder: &mut MetricEncoder,
+    ) -> fmt::Result {
+        let units = copies.fold(0u64, |sum, c| sum.wrapping_add(c.0.load(Relaxed)));
         if scale == 1 {
             encoder.encode_counter::<NoLabelSet, _, f64>(&units, None)
         } else {
@@ -92,12 +105,20 @@ impl Cell for GaugeCell {
     /// Whether the gauge holds floats.
     type Config = bool;
 
+    const SHARDED: bool = false;
+
     fn new(_: &Descriptor) -> Self {
         GaugeCell(AtomicU64::new(0))
     }
 
-    fn encode(&self, float: bool, _: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
-        let bits = self.0.load(Relaxed);
+    fn encode<'a>(
+        mut copies: impl Iterator<Item = &'a Self> + Clone,
+        float: bool,
+        _: &Descriptor,
+        encoder: &mut MetricEncoder,
+    ) -> fmt::Result {
+        let cell = copies.next().expect("a gauge has one copy");
+        let bits = cell.0.load(Relaxed);
         if float {
             encoder.encode_gauge(&f64::from_bits(bits))
         } else {
@@ -112,8 +133,10 @@ impl Cell for GaugeCell {
 /// the buckets always agree, whatever recorders do meanwhile.
 #[derive(Debug)]
 pub struct HistogramCell {
-    /// One per bound, then the `+Inf` bucket.
-    buckets: Box<[AtomicU64]>,
+    /// One per bound, then the `+Inf` bucket; in lines of their own, so
+    /// that threads recording into copies of a series (see `family::shard`)
+    /// do not write to each other's lines.
+    buckets: Lines<AtomicU64>,
     sum: AtomicU64,
 }
 
@@ -156,22 +179,31 @@ fn bucket_of(bounds: &[f64], value: f64) -> usize {
 impl Cell for HistogramCell {
     type Config = ();
 
+    const SHARDED: bool = true;
+
     fn new(desc: &Descriptor) -> Self {
         HistogramCell {
-            buckets: (0..=desc.buckets.len())
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            buckets: Lines::new(desc.buckets.len() + 1, |_| AtomicU64::new(0)),
             sum: AtomicU64::new(0f64.to_bits()),
         }
     }
 
-    fn encode(&self, (): (), desc: &Descriptor, encoder: &mut MetricEncoder) -> fmt::Result {
+    fn encode<'a>(
+        copies: impl Iterator<Item = &'a Self> + Clone,
+        (): (),
+        desc: &Descriptor,
+        encoder: &mut MetricEncoder,
+    ) -> fmt::Result {
         let uppers = desc.buckets.iter().copied().chain([f64::INFINITY]);
-        let buckets: Vec<(f64, u64)> = uppers
-            .zip(self.buckets.iter().map(|b| b.load(Relaxed)))
-            .collect();
+        let mut buckets: Vec<(f64, u64)> = uppers.map(|upper| (upper, 0)).collect();
+        let mut sum = 0.0;
+        for cell in copies {
+            for ((_, n), bucket) in buckets.iter_mut().zip(cell.buckets.iter()) {
+                *n += bucket.load(Relaxed);
+            }
+            sum += f64::from_bits(cell.sum.load(Relaxed));
+        }
         let count = buckets.iter().map(|(_, n)| n).sum();
-        let sum = f64::from_bits(self.sum.load(Relaxed));
         encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
     }
 }

@@ -45,6 +45,7 @@ pub mod global;
 mod guard;
 mod handle;
 mod label;
+mod lines;
 mod stats;
 mod value;
 

@@ -8,6 +8,7 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, LabelSetEncoder,
 };
 
+use super::shard::Shards;
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
@@ -25,29 +26,59 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
         )?;
         let series = inner.series.read();
         // Sorted, so that the exposition is the same from scrape to scrape.
-        let mut entries: Vec<(&[Box<str>; K], &[C])> =
-            series.iter().map(|s| (&s.key, &*s.cells)).collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut entries: Vec<Entry<C, K>> = series
+            .iter()
+            .map(|s| Entry {
+                key: &s.key,
+                cells: &s.cells,
+                copies: Some(&s.shards),
+            })
+            .collect();
+        entries.sort_unstable_by(|a, b| a.key.cmp(b.key));
         let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
         if K == 0 {
-            entries.push((&no_key, &inner.fixed));
+            let cells = &inner.fixed;
+            entries.push(Entry {
+                key: &no_key,
+                cells,
+                copies: None,
+            });
         }
         let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
         if inner.overflow_used.load(Relaxed) {
-            entries.push((&overflow_key, &inner.overflow));
+            let cells = &inner.overflow;
+            entries.push(Entry {
+                key: &overflow_key,
+                cells,
+                copies: None,
+            });
         }
-        for (key, cells) in entries {
-            for (index, cell) in cells.iter().enumerate() {
-                if desc.labels.is_empty() {
-                    cell.encode(inner.config, desc, &mut metric)?;
-                } else {
-                    let labels = Labels { desc, key, index };
-                    cell.encode(inner.config, desc, &mut metric.encode_family(&labels)?)?;
+        let no_copies = Shards::new();
+        for Entry { key, cells, copies } in entries {
+            copies.unwrap_or(&no_copies).with(|copies| {
+                for (index, cell) in cells.iter().enumerate() {
+                    // The cell and every thread's copy of it.
+                    let all = std::iter::once(cell).chain(copies.iter().map(|(_, c)| &c[index]));
+                    if desc.labels.is_empty() {
+                        C::encode(all, inner.config, desc, &mut metric)?;
+                    } else {
+                        let labels = Labels { desc, key, index };
+                        C::encode(all, inner.config, desc, &mut metric.encode_family(&labels)?)?;
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(())
     }
+}
+
+/// A series to write out: its key, its own cells, and the recording
+/// threads' copies of them (none for the fixed and overflow series).
+struct Entry<'a, C, const K: usize> {
+    key: &'a [Box<str>; K],
+    cells: &'a [C],
+    copies: Option<&'a Shards<C>>,
 }
 
 /// The labels of one cell: open-set values from the key, closed-set values

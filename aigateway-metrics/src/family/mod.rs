@@ -17,6 +17,7 @@ mod cache;
 mod encode;
 mod expiry;
 mod key;
+mod shard;
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -76,7 +77,11 @@ struct Series<C, const K: usize> {
     /// For the per-thread caches, which hold series of any type.
     release: cache::Release,
     key: [Box<str>; K],
+    /// The cells guards and timers use, and gauges.
     cells: Arc<[C]>,
+    /// Each recording thread's copy of the cells, for counters and
+    /// histograms (see [`shard`]).
+    shards: shard::Shards<C>,
     /// Recorded into since the last scrape; kept only while expiry is on.
     touched: AtomicBool,
     /// When it was last seen recorded into, in nanoseconds since `origin`.
@@ -185,17 +190,23 @@ impl<C: Cell, const K: usize> Family<C, K> {
         f: impl FnOnce(NonNull<C>) -> R,
     ) -> R {
         let inner = &*self.inner;
-        let cells = match self.find_or_insert(key, hash) {
-            Some(series) => {
-                inner.touch(&series);
-                let cells = Arc::clone(&series.cells);
-                let first = first_cell(&series.cells);
-                cache::put(inner.id, hash, generation, series, first);
-                cells
-            }
-            None => self.overflowed(),
+        let Some(series) = self.find_or_insert(key, hash) else {
+            return f(first_cell(&self.overflowed()));
         };
-        f(first_cell(&cells))
+        inner.touch(&series);
+        let first = if C::SHARDED {
+            let thread = shard::this_thread();
+            (series.shards).first_cell(thread, inner.desc, inner.cells_per_series)
+        } else {
+            first_cell(&series.cells)
+        };
+        // The series holds its cells and their copies: kept alive by the
+        // cache's count meanwhile, or by this one if the cache is gone.
+        let kept = Arc::clone(&series);
+        cache::put(inner.id, hash, generation, series, first);
+        let result = f(first);
+        drop(kept);
+        result
     }
 
     /// The cells of the series of `key`, created if need be, or those of the
@@ -246,6 +257,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
             release: cache::Release::of::<Series<C, K>>(),
             key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
+            shards: shard::Shards::new(),
             touched: AtomicBool::new(false),
             active_at: AtomicU64::new(inner.now()),
         });
@@ -377,8 +389,23 @@ mod tests {
         family.with([tenant], status, |cell| cell.inc_by(1));
     }
 
+    fn series(family: &Family<CounterCell, 1>, tenant: &str) -> Arc<Series<CounterCell, 1>> {
+        let hash = key::hash(&family.inner.hasher, &[tenant]);
+        family
+            .find_or_insert([tenant], hash)
+            .expect("below the limit")
+    }
+
+    /// What a scrape shows: the series' cell and every thread's copy.
+    fn total(series: &Series<CounterCell, 1>, status: usize) -> u64 {
+        let copies = series
+            .shards
+            .with(|copies| copies.iter().map(|(_, c)| c[status].units()).sum::<u64>());
+        series.cells[status].units() + copies
+    }
+
     fn count(family: &Family<CounterCell, 1>, tenant: &str, status: usize) -> u64 {
-        family.series([tenant])[status].units()
+        total(&series(family, tenant), status)
     }
 
     #[test]
@@ -401,6 +428,62 @@ mod tests {
                 [14, 6]
             );
         }
+    }
+
+    /// Records of threads with copies of their own are all exposed, added
+    /// up.
+    #[test]
+    fn a_scrape_adds_up_every_thread_s_copy() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        std::thread::scope(|s| {
+            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
+                let family = &family;
+                s.spawn(move || {
+                    shard::set_this_thread(n);
+                    for _ in 0..times {
+                        add(family, "a", 1);
+                    }
+                });
+            }
+        });
+        let a = series(&family, "a");
+        assert_eq!(a.cells[1].units(), 0, "only guards and timers use them");
+        assert_eq!(a.shards.with(|copies| copies.len()), 3);
+        let mut registry = Registry::default();
+        family.register(&mut registry);
+        assert_eq!(
+            crate::encode(&registry, crate::Format::Prometheus),
+            "# HELP aigateway_test_total Test.\n\
+             # TYPE aigateway_test_total counter\n\
+             aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
+             aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n"
+        );
+    }
+
+    /// A gauge's value is the last one set, which copies could not add up:
+    /// every thread sets the series' own cell.
+    #[test]
+    fn gauges_are_not_copied() {
+        static GAUGE: Descriptor = Descriptor {
+            name: "aigateway_test_ratio",
+            kind: MetricKind::Gauge,
+            labels: &[LabelDescriptor {
+                name: "tenant_id",
+                values: None,
+            }],
+            ..DESC
+        };
+        let family = Family::<crate::cell::GaugeCell, 1>::new(&GAUGE, false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                shard::set_this_thread(1);
+                family.with(["a"], 0, |cell| cell.set_i64(7));
+            });
+        });
+        let mut registry = Registry::default();
+        family.register(&mut registry);
+        assert!(crate::encode(&registry, crate::Format::Prometheus)
+            .ends_with("aigateway_test_ratio{tenant_id=\"a\"} 7\n"));
     }
 
     /// Every cell through one lookup, first uncached, then cached.
@@ -430,14 +513,14 @@ mod tests {
                 add(&family, "gone", 0);
             });
             cached.wait();
-            let old = family.series(["gone"]);
+            let old = series(&family, "gone");
             assert_eq!(family.forget("tenant_id", "gone"), 1);
             forgotten.wait();
             // Held by this `Arc` only once the recording thread has ended.
             while Arc::strong_count(&old) > 1 {
                 std::thread::yield_now();
             }
-            assert_eq!(old[0].units(), 1);
+            assert_eq!(total(&old, 0), 1);
         });
         assert_eq!(count(&family, "gone", 0), 1, "the new series");
     }
