@@ -5,7 +5,8 @@
 //! (status, error type, ...). Recording looks up the open-set values without
 //! allocating, then touches one cell. Every cell of a combination is exposed,
 //! so the closed-set values of a known tenant show up at zero rather than
-//! missing.
+//! missing. Counters and histograms also keep a copy of a series' cells
+//! per recording thread, added up at scrape (see [`shard`]).
 //!
 //! A family holds at most its series limit of open-set combinations. Past it,
 //! records of new combinations go to one overflow series, whose open-set
