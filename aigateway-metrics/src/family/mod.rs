@@ -197,7 +197,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
         inner.touch(&series);
         let first = if C::SHARDED {
             let thread = shard::this_thread();
-            (series.shards).first_cell(thread, inner.desc, inner.cells_per_series)
+            series
+                .shards
+                .first_cell(thread, inner.desc, inner.cells_per_series)
         } else {
             first_cell(&series.cells)
         };
