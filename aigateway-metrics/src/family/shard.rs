@@ -89,6 +89,9 @@ impl<C: Cell> Shards<C> {
         let position = match shards.iter().position(|(n, _)| *n == shard) {
             Some(position) => position,
             None => {
+                // Room for this copy only: most series are recorded into
+                // by few threads, and a family holds thousands of series.
+                shards.reserve_exact(1);
                 shards.push((shard, Lines::new(len, |_| C::new(desc))));
                 shards.len() - 1
             }
