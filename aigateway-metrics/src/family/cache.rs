@@ -102,8 +102,7 @@ thread_local! {
 
 /// A number no other family in the process has. The type of a family's
 /// series is fixed by the family, so a slot's family id tells the type of
-/// its series.
-/// A slot keeps 32 bits of it.
+/// its series. A slot keeps 32 bits of it, in its tag.
 pub(super) fn new_family_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let id = NEXT.fetch_add(1, Relaxed);

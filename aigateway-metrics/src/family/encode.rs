@@ -31,17 +31,18 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             .map(|s| Entry {
                 key: &s.key,
                 cells: &s.cells,
-                copies: Some(&s.shards),
+                copies: &s.shards,
             })
             .collect();
         entries.sort_unstable_by(|a, b| a.key.cmp(b.key));
+        let no_copies = Shards::new();
         let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
         if K == 0 {
             let cells = &inner.fixed;
             entries.push(Entry {
                 key: &no_key,
                 cells,
-                copies: None,
+                copies: &no_copies,
             });
         }
         let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
@@ -50,12 +51,11 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             entries.push(Entry {
                 key: &overflow_key,
                 cells,
-                copies: None,
+                copies: &no_copies,
             });
         }
-        let no_copies = Shards::new();
         for Entry { key, cells, copies } in entries {
-            copies.unwrap_or(&no_copies).with(|copies| {
+            copies.with(|copies| {
                 for (index, cell) in cells.iter().enumerate() {
                     // The cell and every thread's copy of it.
                     let all = std::iter::once(cell).chain(copies.iter().map(|(_, c)| &c[index]));
@@ -78,7 +78,7 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
 struct Entry<'a, C, const K: usize> {
     key: &'a [Box<str>; K],
     cells: &'a [C],
-    copies: Option<&'a Shards<C>>,
+    copies: &'a Shards<C>,
 }
 
 /// The labels of one cell: open-set values from the key, closed-set values

@@ -203,12 +203,10 @@ impl<C: Cell, const K: usize> Family<C, K> {
         } else {
             first_cell(&series.cells)
         };
-        // The series holds its cells and their copies: kept alive by the
-        // cache's count meanwhile, or by this one if the cache is gone.
-        let kept = Arc::clone(&series);
-        cache::put(inner.id, hash, generation, series, first);
+        // `series` holds the cells and their copies while `f` runs; then
+        // the cache takes it.
         let result = f(first);
-        drop(kept);
+        cache::put(inner.id, hash, generation, series, first);
         result
     }
 
