@@ -1,0 +1,47 @@
+//! The records of one gateway request with the processor's caches pushed
+//! out between requests, for cachegrind: its counts of instructions and
+//! cache misses do not move with the host, as timings do.
+//!
+//! ```text
+//! cargo build --release -p aigateway-metrics-bench --example cold_requests
+//! valgrind --tool=cachegrind --cache-sim=yes --D1=32768,8,64 --LL=524288,8,64 \
+//!     target/release/examples/cold_requests 20000 1024
+//! valgrind ... target/release/examples/cold_requests 20000 1024 skip
+//! ```
+//!
+//! The difference between the two runs' totals, divided by the requests,
+//! is what the records cost per request: `skip` walks the same memory and
+//! records nothing. Arguments: requests (20,000), KiB walked between
+//! requests (1,024), and `skip`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aigateway_metrics::{GatewayMetrics, Model, Provider, Status, TenantId};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let requests: usize = args.next().map_or(20_000, |a| a.parse().expect("requests"));
+    let walk_kib: usize = args.next().map_or(1024, |a| a.parse().expect("KiB"));
+    let record = args.next().as_deref() != Some("skip");
+    let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
+    let m = GatewayMetrics::default();
+    let mut memory = vec![0u64; walk_kib * 1024 / 8];
+    for i in 0..requests {
+        // The gateway's own work between two requests: a line at a time.
+        for word in memory.iter_mut().step_by(8) {
+            *word = word.wrapping_add(1);
+        }
+        black_box(&mut memory);
+        if !record {
+            continue;
+        }
+        let t = TenantId(&tenants[i % tenants.len()]);
+        let (p, md) = (Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
+        m.record_request_duration(t, p, md, Status::Success, Duration::from_micros(i as u64));
+        m.record_cache_miss(t);
+        m.record_tokens(t, p, md, 12, 40);
+        m.record_cost(t, p, md, 0.000_012).unwrap();
+        m.set_budget_usage(t, 0.25).unwrap();
+    }
+}
