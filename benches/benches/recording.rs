@@ -603,7 +603,7 @@ fn report() {
     let ours = |g: &str, t: &str| ns(&format!("{g}/{t}/aigateway_metrics"));
     let ratio =
         |what: &str, value: f64, target: &str| println!("| {what} | {value:.2} | {target} |");
-    println!("\n| ratio | measured | target |\n| --- | ---: | --- |");
+    println!("\n| ratio | this run | target |\n| --- | ---: | --- |");
     ratio(
         "counter, 1t: ours / atomic add",
         ours("counter", "1t") / ns("counter/1t/atomic_add"),
