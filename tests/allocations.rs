@@ -75,3 +75,25 @@ fn recording_into_existing_series_allocates_nothing() {
     });
     assert_eq!(after, 0, "allocations while recording into existing series");
 }
+
+#[test]
+fn recording_through_bound_handles_allocates_nothing() {
+    let m = GatewayMetrics::default();
+    let (t, p, md) = (TenantId("acme"), Provider("openai"), Model("gpt-4o-mini"));
+    let output = m
+        .tokens
+        .bind(t, p, md, aigateway_metrics::TokenType::Output);
+    let cost = m.cost.bind(t, p, md);
+    let duration = m.request_duration.bind(t, p, md);
+    let after = allocations_in(|| {
+        for i in 0..10_000 {
+            output.inc_by(i);
+            cost.inc_by(aigateway_metrics::Usd::from_nanos(i));
+            duration.observe(i as f64 / 1000.0).unwrap();
+            duration.observe(f64::NAN).unwrap_err();
+            // Binding an existing series again allocates nothing either.
+            drop(m.tokens.bind(t, p, md, aigateway_metrics::TokenType::Input));
+        }
+    });
+    assert_eq!(after, 0, "allocations while recording through handles");
+}

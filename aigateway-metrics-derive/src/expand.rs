@@ -294,6 +294,15 @@ fn counter_methods(family: &Family) -> TokenStream {
             let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.inc_by(__aigw_units))
         }
+
+        /// The series of these labels, looked up once, for a code path
+        /// that records into it many times (a stream's tokens, chunk by
+        /// chunk): each record through the handle is an atomic add. The
+        /// series does not expire while the handle lives; see
+        /// [`BoundCounter`](::aigateway_metrics::BoundCounter).
+        pub fn bind(&self, #params) -> ::aigateway_metrics::BoundCounter<#value_ty> {
+            ::aigateway_metrics::BoundCounter::new(self.inner.series(#key), #index)
+        }
     }
 }
 
@@ -390,6 +399,20 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
             let __aigw_value = #duration.as_secs_f64();
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value))
+        }
+
+        /// The series of these labels, looked up once, for a code path
+        /// that observes into it many times: each observation through the
+        /// handle skips the lookup. The series does not expire while the
+        /// handle lives; see
+        /// [`BoundHistogram`](::aigateway_metrics::BoundHistogram).
+        pub fn bind(&self, #params) -> ::aigateway_metrics::BoundHistogram {
+            ::aigateway_metrics::BoundHistogram::new(
+                self.inner.series(#key),
+                #index,
+                Self::DESCRIPTOR,
+                self.inner.stats(),
+            )
         }
 
         /// Starts a timer whose time is counted into the series of these

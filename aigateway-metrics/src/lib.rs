@@ -36,6 +36,7 @@
 // The derive writes `::aigateway_metrics::...` paths; this crate uses it too.
 extern crate self as aigateway_metrics;
 
+mod bound;
 mod cell;
 mod descriptor;
 mod exposition;
@@ -49,6 +50,7 @@ mod lines;
 mod stats;
 mod value;
 
+pub use bound::{BoundCounter, BoundHistogram};
 pub use descriptor::{Descriptor, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};

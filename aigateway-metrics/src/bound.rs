@@ -1,0 +1,134 @@
+//! Handles to one series, looked up once, for code that records into the
+//! same series many times: a stream's output tokens chunk by chunk, a
+//! connection's requests. A record through one is an atomic add (or a
+//! histogram observation), with no hashing and no lookup.
+//!
+//! A handle holds its series' cells, like a guard or a timer does:
+//! - the series does not expire while a handle to it lives;
+//! - a handle made when the family is full records into the overflow
+//!   series, counted once, when it is made;
+//! - after `forget` removes its series, a handle's records go to the
+//!   removed series and are not exposed: make handles per stream or per
+//!   connection, not for the life of the process.
+//!
+//! A handle records into the series' shared cells, not into a copy per
+//! thread: one handle recorded into from several threads at once passes
+//! its cell's cache line between their cores, as any shared atomic does.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cell::{CounterCell, HistogramCell};
+use crate::descriptor::Descriptor;
+use crate::stats::FamilyStats;
+use crate::value::{CounterValue, ValueError};
+
+/// One series of a counter family, looked up once.
+///
+/// Made by the `bind` method of a counter family; `V` is what the family
+/// counts (`u64`, or [`crate::Usd`] for the cost family).
+pub struct BoundCounter<V = u64> {
+    cells: Arc<[CounterCell]>,
+    index: usize,
+    value: PhantomData<fn(V)>,
+}
+
+impl<V: CounterValue> BoundCounter<V> {
+    #[doc(hidden)]
+    pub fn new(cells: Arc<[CounterCell]>, index: usize) -> Self {
+        assert!(index < cells.len(), "cell index out of range");
+        BoundCounter {
+            cells,
+            index,
+            value: PhantomData,
+        }
+    }
+
+    /// Adds `value`.
+    #[inline]
+    pub fn inc_by(&self, value: V) {
+        self.cells[self.index].inc_by(value.units());
+    }
+}
+
+impl BoundCounter<u64> {
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.inc_by(1);
+    }
+}
+
+impl<V> Clone for BoundCounter<V> {
+    fn clone(&self) -> Self {
+        BoundCounter {
+            cells: Arc::clone(&self.cells),
+            index: self.index,
+            value: PhantomData,
+        }
+    }
+}
+
+impl<V> fmt::Debug for BoundCounter<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundCounter")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One series of a histogram family, looked up once.
+///
+/// Made by the `bind` method of a histogram family.
+#[derive(Clone)]
+pub struct BoundHistogram {
+    cells: Arc<[HistogramCell]>,
+    index: usize,
+    desc: &'static Descriptor,
+    stats: Arc<FamilyStats>,
+}
+
+impl BoundHistogram {
+    #[doc(hidden)]
+    pub fn new(
+        cells: Arc<[HistogramCell]>,
+        index: usize,
+        desc: &'static Descriptor,
+        stats: Arc<FamilyStats>,
+    ) -> Self {
+        assert!(index < cells.len(), "cell index out of range");
+        BoundHistogram {
+            cells,
+            index,
+            desc,
+            stats,
+        }
+    }
+
+    /// Counts `value`; NaN, infinite and negative values are rejected,
+    /// counted in the family's self-metrics, and change nothing.
+    #[inline]
+    pub fn observe(&self, value: f64) -> Result<(), ValueError> {
+        let value = ValueError::non_negative(self.desc.name, value)
+            .inspect_err(|error| self.stats.count_rejected(error))?;
+        self.cells[self.index].observe(self.desc.buckets, value);
+        Ok(())
+    }
+
+    /// Counts `duration`, in seconds.
+    #[inline]
+    pub fn observe_duration(&self, duration: Duration) {
+        self.cells[self.index].observe(self.desc.buckets, duration.as_secs_f64());
+    }
+}
+
+impl fmt::Debug for BoundHistogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundHistogram")
+            .field("family", &self.desc.name)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
