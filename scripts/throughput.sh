@@ -84,3 +84,11 @@ awk -v on="$on" -v off="$off" -v on_cpu="$on_cpu" -v off_cpu="$off_cpu" 'BEGIN {
   printf "throughput on / off: %.4f (lost to recording: %.2f%%)\n", on / off, 100 * (1 - on / off)
   printf "CPU per request on / off: %.4f (recording adds %.2f us, %.2f%%)\n", on_cpu / off_cpu, on_cpu - off_cpu, 100 * (on_cpu / off_cpu - 1)
 }'
+# The two sides of one round ran seconds apart, so their ratio
+# is spared most of the host's drift: its median and quartiles over the
+# rounds say how far the figures above can be trusted.
+paste "$dir/on.rps" "$dir/off.rps" | awk '{ print $1 / $2 }' | sort -n >"$dir/ratios"
+awk '{ v[NR] = $1 } END {
+  m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+  printf "per round, throughput on / off: median %.4f (lost: %.2f%%), quartiles %.4f to %.4f\n", m, 100 * (1 - m), v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)]
+}' "$dir/ratios"
