@@ -143,3 +143,12 @@ fn a_handle_made_past_the_series_limit_records_into_the_overflow_series() {
     );
     assert_eq!(m.tokens.stats().overflowed(), 1, "counted once, when bound");
 }
+
+/// Handles move into spawned tasks and threads.
+#[test]
+fn handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<aigateway_metrics::BoundCounter>();
+    send_sync::<aigateway_metrics::BoundCounter<Usd>>();
+    send_sync::<aigateway_metrics::BoundHistogram>();
+}
