@@ -144,6 +144,28 @@ fn a_handle_made_past_the_series_limit_records_into_the_overflow_series() {
     assert_eq!(m.tokens.stats().overflowed(), 1, "counted once, when bound");
 }
 
+/// `forget` removes the series a handle holds: what the handle records
+/// afterwards is not exposed, and the family's next record starts a new
+/// series from zero.
+#[test]
+fn a_handle_kept_past_forget_records_into_the_removed_series() {
+    let m = GatewayMetrics::default();
+    let (t, p, md) = LABELS;
+    let output = m.tokens.bind(t, p, md, TokenType::Output);
+    output.inc_by(10);
+    assert_eq!(m.tokens.forget("tenant_id", "acme"), 1);
+    output.inc_by(20);
+    assert_eq!(samples(&m.tokens), Vec::<String>::new());
+    m.tokens.inc_by(t, p, md, TokenType::Output, 1);
+    assert_eq!(
+        samples(&m.tokens),
+        [
+            "aigateway_tokens_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",type=\"input\"} 0",
+            "aigateway_tokens_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",type=\"output\"} 1",
+        ]
+    );
+}
+
 /// Handles move into spawned tasks and threads.
 #[test]
 fn handles_are_send_and_sync() {
