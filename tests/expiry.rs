@@ -118,3 +118,29 @@ fn tenant_expiry_covers_every_per_tenant_family() {
     let text = encode(&registry, Format::Prometheus);
     assert!(!text.contains("\"gone\""), "{text}");
 }
+
+/// Sessions per tenant, expired after 200 ms by its declaration.
+#[derive(Metric)]
+#[metric(
+    counter,
+    name = "aigateway_test_sessions_total",
+    expire_after = "200ms"
+)]
+struct Sessions<'a> {
+    tenant_id: TenantId<'a>,
+}
+
+#[test]
+fn a_family_declared_with_expire_after_expires_without_a_call() {
+    let sessions = SessionsFamily::new();
+    let mut registry = Registry::default();
+    sessions.register(&mut registry);
+    sessions.inc(TenantId("idle"));
+    assert_eq!(
+        scrape(&registry),
+        ["aigateway_test_sessions_total{tenant_id=\"idle\"} 1"]
+    );
+    sleep(EXPIRY + Duration::from_millis(100));
+    assert_eq!(scrape(&registry), Vec::<String>::new());
+    assert_eq!(sessions.series_count(), 0);
+}

@@ -26,6 +26,7 @@ pub struct Family<'a> {
     pub prefix: Option<LitStr>,
     pub value: Option<Type>,
     pub limit: Option<syn::LitInt>,
+    pub expire_after: Option<LitStr>,
 }
 
 /// A label: one field of the struct.
@@ -110,6 +111,7 @@ impl<'a> Family<'a> {
             prefix: attrs.prefix.get(),
             value: attrs.value.get(),
             limit: attrs.limit.get(),
+            expire_after: attrs.expire_after.get(),
         })
     }
 

@@ -30,11 +30,13 @@ pub const PREFIX: &str = "prefix";
 pub const VALUE: &str = "value";
 /// `limit = 1000`: the most combinations of open-set values kept.
 pub const LIMIT: &str = "limit";
+/// `expire_after = "30d"`: series idle that long are removed at scrapes.
+pub const EXPIRE_AFTER: &str = "expire_after";
 /// Field key `rename = "type"`: the label name, when not the field's name.
 pub const RENAME: &str = "rename";
 
-const CONTAINER_KEYS: &str =
-    "`counter`, `gauge`, `histogram`, `name`, `buckets`, `prefix` or `value`";
+const CONTAINER_KEYS: &str = "`counter`, `gauge`, `histogram`, `name`, `buckets`, `prefix`, \
+     `value`, `limit` or `expire_after`";
 
 /// The kind of a family.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,7 @@ pub struct Container {
     pub prefix: Once<LitStr>,
     pub value: Once<Type>,
     pub limit: Once<syn::LitInt>,
+    pub expire_after: Once<LitStr>,
 }
 
 /// What `#[metric(...)]` says on a field.
@@ -104,6 +107,7 @@ impl Container {
             prefix: Once::new(PREFIX),
             value: Once::new(VALUE),
             limit: Once::new(LIMIT),
+            expire_after: Once::new(EXPIRE_AFTER),
         };
         for_each_key(cx, attrs, |cx, meta| {
             let path = &meta.path;
@@ -137,6 +141,8 @@ impl Container {
                 this.value.set(cx, span, meta.value()?.parse()?);
             } else if path.is_ident(LIMIT) {
                 this.limit.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(EXPIRE_AFTER) {
+                this.expire_after.set(cx, span, meta.value()?.parse()?);
             } else {
                 cx.error_at(
                     span,

@@ -47,6 +47,14 @@ fn expand(family: &Family) -> TokenStream {
     let name = family.name.as_ref().expect("checked by valid").value();
     let descriptor = descriptor(family, kind, &name);
     let open = family.open_labels().count();
+    let expiry = family.expire_after.as_ref().map(|lit| {
+        let millis = valid::millis(&lit.value()).expect("checked by valid");
+        quote! {
+            inner.set_expiry(::core::option::Option::Some(
+                ::core::time::Duration::from_millis(#millis),
+            ));
+        }
+    });
     let cell = match kind {
         Kind::Counter => quote!(CounterCell),
         Kind::Gauge => quote!(GaugeCell),
@@ -85,9 +93,9 @@ fn expand(family: &Family) -> TokenStream {
 
             /// A family with no series yet.
             pub fn new() -> Self {
-                #handle {
-                    inner: ::aigateway_metrics::__private::Family::new(Self::DESCRIPTOR, #config),
-                }
+                let inner = ::aigateway_metrics::__private::Family::new(Self::DESCRIPTOR, #config);
+                #expiry
+                #handle { inner }
             }
 
             /// Adds the family to `registry`, which then exposes its series.

@@ -17,7 +17,48 @@ pub fn check(cx: &mut Ctxt, family: &Family) {
     check_buckets(cx, family);
     check_value(cx, family);
     check_limit(cx, family);
+    check_expire_after(cx, family);
     check_labels(cx, family);
+}
+
+fn check_expire_after(cx: &mut Ctxt, family: &Family) {
+    let Some(lit) = &family.expire_after else {
+        return;
+    };
+    match millis(&lit.value()) {
+        Err(msg) => cx.error_spanned_by(lit, msg),
+        Ok(_) if family.open_labels().next().is_none() => cx.error_spanned_by(
+            lit,
+            "a family without open-set labels has one set of series, kept for good; \
+             `expire_after` does not apply",
+        ),
+        Ok(_) => {}
+    }
+}
+
+/// The milliseconds of an `expire_after` value: a whole number and one
+/// unit, `ms`, `s`, `m`, `h` or `d` (`"90s"`, `"15m"`, `"30d"`).
+pub fn millis(text: &str) -> Result<u64, &'static str> {
+    const FORMAT: &str = "`expire_after` is a whole number and a unit (ms, s, m, h or d), \
+                          such as \"15m\" or \"30d\"";
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let per_unit: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(FORMAT),
+    };
+    let number: u64 = number.parse().map_err(|_| FORMAT)?;
+    match number.checked_mul(per_unit) {
+        Some(0) => Err("`expire_after` is at least 1ms; leave it out to keep series for good"),
+        Some(millis) => Ok(millis),
+        None => Err("`expire_after` is too long to count in milliseconds"),
+    }
 }
 
 fn check_limit(cx: &mut Ctxt, family: &Family) {
@@ -190,4 +231,40 @@ fn is_label_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::millis;
+
+    #[test]
+    fn expire_after_reads_a_number_and_a_unit() {
+        let read = ["1ms", "90s", "15m", "2h", "30d"].map(millis);
+        assert_eq!(
+            read,
+            [
+                Ok(1),
+                Ok(90_000),
+                Ok(900_000),
+                Ok(7_200_000),
+                Ok(2_592_000_000)
+            ]
+        );
+    }
+
+    #[test]
+    fn expire_after_refuses_anything_else() {
+        for text in [
+            "", "15", "m", "1.5h", "-1s", "15 m", "15min", "1h30m", "+1s",
+        ] {
+            assert!(
+                millis(text)
+                    .unwrap_err()
+                    .contains("a whole number and a unit"),
+                "{text:?}"
+            );
+        }
+        assert!(millis("0s").unwrap_err().contains("at least 1ms"));
+        assert!(millis("999999999999999d").unwrap_err().contains("too long"));
+    }
 }

@@ -84,6 +84,8 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// | `buckets = [...]` | a histogram's upper bounds: finite, strictly increasing; `+Inf` is added |
 /// | `prefix = "..."` | the prefix every name must start with; `aigateway_` when not given |
 /// | `value = T` | what a counter counts ([`CounterValue`]: `u64`, [`Usd`]) or a gauge holds (`i64`, `f64`, or a type with `Into<i64>`) |
+/// | `limit = N` | the most combinations of open-set values kept; [`DEFAULT_SERIES_LIMIT`] when not given |
+/// | `expire_after = "..."` | series not recorded into for that long are removed, at scrapes: a whole number and a unit, `ms`, `s`, `m`, `h` or `d` (`"30d"`); kept for good when not given. The same as calling `set_expiry` on a new handle |
 ///
 /// The first paragraph of the struct's doc comment is the HELP text; a
 /// family without one does not compile.
