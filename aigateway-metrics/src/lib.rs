@@ -109,7 +109,10 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// - `f64` gauge: `set(labels..., value) -> Result<(), ValueError>`;
 /// - histogram: `observe(labels..., value) -> Result<(), ValueError>`,
 ///   `observe_duration(labels..., Duration)` and `start_timer(labels...)`,
-///   which returns a [`HistogramTimer`].
+///   which returns a [`HistogramTimer`];
+/// - counter and histogram: `bind(labels...)`, which looks the series up
+///   once and returns a [`BoundCounter`] or [`BoundHistogram`], whose
+///   records skip the lookup.
 ///
 /// # Example
 ///
@@ -204,6 +207,38 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// drop(guard);
 /// assert!(encode(&registry, Format::Prometheus).contains("aigateway_in_flight 0\n"));
 /// assert!(encode(&registry, Format::Prometheus).contains("aigateway_upstream_up{provider=\"openai\"} 0\n"));
+/// ```
+///
+/// A stream that counts its output tokens chunk by chunk, through a handle
+/// bound once when the stream starts, in a family whose idle tenants expire
+/// after a day:
+///
+/// ```
+/// use aigateway_metrics::{encode, Format, Metric, Model, TenantId};
+/// use prometheus_client::registry::Registry;
+///
+/// /// Output tokens streamed to clients.
+/// #[derive(Metric)]
+/// #[metric(counter, name = "aigateway_streamed_tokens_total", expire_after = "1d")]
+/// struct StreamedTokens<'a> {
+///     tenant_id: TenantId<'a>,
+///     model: Model<'a>,
+/// }
+///
+/// let streamed = StreamedTokensFamily::new();
+/// let mut registry = Registry::default();
+/// streamed.register(&mut registry);
+///
+/// let tokens = streamed.bind(TenantId("acme"), Model("gpt-4o"));
+/// let mut sent = String::new();
+/// for chunk in ["Hel", "lo", ", world"] {
+///     sent.push_str(chunk); // to the client
+///     tokens.inc(); // one token per chunk here: an atomic add
+/// }
+/// drop(tokens); // the stream ended; the series may expire once idle
+/// assert!(encode(&registry, Format::Prometheus).ends_with(
+///     "aigateway_streamed_tokens_total{tenant_id=\"acme\",model=\"gpt-4o\"} 3\n"
+/// ));
 /// ```
 pub use aigateway_metrics_derive::Metric;
 
