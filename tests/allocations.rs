@@ -85,12 +85,16 @@ fn recording_through_bound_handles_allocates_nothing() {
         .bind(t, p, md, aigateway_metrics::TokenType::Output);
     let cost = m.cost.bind(t, p, md);
     let duration = m.request_duration.bind(t, p, md);
+    let budget = m.budget_usage.bind(t);
+    let streams = m.active_streams.bind();
     let after = allocations_in(|| {
         for i in 0..10_000 {
             output.inc_by(i);
             cost.inc_by(aigateway_metrics::Usd::from_nanos(i));
             duration.observe(i as f64 / 1000.0).unwrap();
             duration.observe(f64::NAN).unwrap_err();
+            budget.set(i as f64 / 10_000.0).unwrap();
+            streams.add(1);
             // Binding an existing series again allocates nothing either.
             drop(m.tokens.bind(t, p, md, aigateway_metrics::TokenType::Input));
         }

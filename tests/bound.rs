@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
-    encode, Format, GatewayMetrics, MetricFamily, Model, Provider, Reason, TenantId, TokenType, Usd,
+    encode, CircuitState, Format, GatewayMetrics, MetricFamily, Model, Provider, Reason, TenantId,
+    TokenType, Usd,
 };
 
 const LABELS: (TenantId<'static>, Provider<'static>, Model<'static>) =
@@ -144,6 +145,38 @@ fn a_handle_made_past_the_series_limit_records_into_the_overflow_series() {
     assert_eq!(m.tokens.stats().overflowed(), 1, "counted once, when bound");
 }
 
+#[test]
+fn bound_gauges_set_and_add_like_their_families() {
+    let m = GatewayMetrics::default();
+    let streams = m.active_streams.bind();
+    streams.inc();
+    streams.inc();
+    streams.dec();
+    streams.add(5);
+    let breaker = m.circuit_breaker_state.bind(Provider("openai"));
+    breaker.set(CircuitState::HalfOpen);
+    breaker.set(CircuitState::Open);
+    let budget = m.budget_usage.bind(TenantId("acme"));
+    budget.set(0.5).unwrap();
+    assert_eq!(
+        budget.set(f64::INFINITY).unwrap_err().reason,
+        Reason::Infinite
+    );
+    assert_eq!(
+        (
+            samples(&m.active_streams),
+            samples(&m.circuit_breaker_state),
+            samples(&m.budget_usage),
+        ),
+        (
+            vec!["aigateway_active_streams 6".to_owned()],
+            vec!["aigateway_circuit_breaker_state{provider=\"openai\"} 2".to_owned()],
+            vec!["aigateway_budget_usage_ratio{tenant_id=\"acme\"} 0.5".to_owned()],
+        )
+    );
+    assert_eq!(m.budget_usage.stats().rejected(Reason::Infinite), 1);
+}
+
 /// `forget` removes the series a handle holds: what the handle records
 /// afterwards is not exposed, and the family's next record starts a new
 /// series from zero.
@@ -173,4 +206,7 @@ fn handles_are_send_and_sync() {
     send_sync::<aigateway_metrics::BoundCounter>();
     send_sync::<aigateway_metrics::BoundCounter<Usd>>();
     send_sync::<aigateway_metrics::BoundHistogram>();
+    send_sync::<aigateway_metrics::BoundGauge>();
+    send_sync::<aigateway_metrics::BoundGauge<CircuitState>>();
+    send_sync::<aigateway_metrics::BoundFloatGauge>();
 }

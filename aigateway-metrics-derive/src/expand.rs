@@ -360,6 +360,15 @@ fn int_gauge_methods(family: &Family) -> TokenStream {
         }
 
         #arithmetic
+
+        /// The series of these labels, looked up once, for a code path
+        /// that sets it many times (a tenant's gauge kept with the
+        /// tenant): each record through the handle skips the lookup. The
+        /// series does not expire while the handle lives; see
+        /// [`BoundGauge`](::aigateway_metrics::BoundGauge).
+        pub fn bind(&self, #params) -> ::aigateway_metrics::BoundGauge<#value_ty> {
+            ::aigateway_metrics::BoundGauge::new(self.inner.series(#key), #index)
+        }
     }
 }
 
@@ -379,6 +388,20 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
                 .map_err(|error| self.inner.reject(error))?;
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.set_f64(__aigw_value));
             ::core::result::Result::Ok(())
+        }
+
+        /// The series of these labels, looked up once, for a code path
+        /// that sets it many times (a tenant's gauge kept with the
+        /// tenant): each record through the handle skips the lookup. The
+        /// series does not expire while the handle lives; see
+        /// [`BoundFloatGauge`](::aigateway_metrics::BoundFloatGauge).
+        pub fn bind(&self, #params) -> ::aigateway_metrics::BoundFloatGauge {
+            ::aigateway_metrics::BoundFloatGauge::new(
+                self.inner.series(#key),
+                #index,
+                Self::DESCRIPTOR,
+                self.inner.stats(),
+            )
         }
     }
 }

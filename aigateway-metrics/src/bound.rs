@@ -1,7 +1,8 @@
 //! Handles to one series, looked up once, for code that records into the
 //! same series many times: a stream's output tokens chunk by chunk, a
-//! connection's requests. A record through one is an atomic add (or a
-//! histogram observation), with no hashing and no lookup.
+//! connection's requests, a tenant's budget gauge kept with the tenant. A
+//! record through one is an atomic add or store (or a histogram
+//! observation), with no hashing and no lookup.
 //!
 //! A handle holds its series' cells, like a guard or a timer does:
 //! - the series does not expire while a handle to it lives;
@@ -20,7 +21,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cell::{CounterCell, HistogramCell};
+use crate::cell::{CounterCell, GaugeCell, HistogramCell};
 use crate::descriptor::Descriptor;
 use crate::stats::FamilyStats;
 use crate::value::{CounterValue, ValueError};
@@ -74,6 +75,120 @@ impl<V> Clone for BoundCounter<V> {
 impl<V> fmt::Debug for BoundCounter<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundCounter")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One series of an integer gauge family, looked up once.
+///
+/// Made by the `bind` method of an integer gauge family; `V` is what the
+/// family holds (`i64`, or a type with `Into<i64>` such as a state enum).
+pub struct BoundGauge<V = i64> {
+    cells: Arc<[GaugeCell]>,
+    index: usize,
+    value: PhantomData<fn(V)>,
+}
+
+impl<V: Into<i64>> BoundGauge<V> {
+    #[doc(hidden)]
+    pub fn new(cells: Arc<[GaugeCell]>, index: usize) -> Self {
+        assert!(index < cells.len(), "cell index out of range");
+        BoundGauge {
+            cells,
+            index,
+            value: PhantomData,
+        }
+    }
+
+    /// Sets the gauge to `value`.
+    #[inline]
+    pub fn set(&self, value: V) {
+        self.cells[self.index].set_i64(value.into());
+    }
+}
+
+impl BoundGauge<i64> {
+    /// Adds `delta`, which may be negative.
+    #[inline]
+    pub fn add(&self, delta: i64) {
+        self.cells[self.index].add_i64(delta);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Takes one.
+    #[inline]
+    pub fn dec(&self) {
+        self.add(-1);
+    }
+}
+
+impl<V> Clone for BoundGauge<V> {
+    fn clone(&self) -> Self {
+        BoundGauge {
+            cells: Arc::clone(&self.cells),
+            index: self.index,
+            value: PhantomData,
+        }
+    }
+}
+
+impl<V> fmt::Debug for BoundGauge<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundGauge")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One series of an `f64` gauge family, looked up once.
+///
+/// Made by the `bind` method of a gauge family declared with `value = f64`.
+#[derive(Clone)]
+pub struct BoundFloatGauge {
+    cells: Arc<[GaugeCell]>,
+    index: usize,
+    desc: &'static Descriptor,
+    stats: Arc<FamilyStats>,
+}
+
+impl BoundFloatGauge {
+    #[doc(hidden)]
+    pub fn new(
+        cells: Arc<[GaugeCell]>,
+        index: usize,
+        desc: &'static Descriptor,
+        stats: Arc<FamilyStats>,
+    ) -> Self {
+        assert!(index < cells.len(), "cell index out of range");
+        BoundFloatGauge {
+            cells,
+            index,
+            desc,
+            stats,
+        }
+    }
+
+    /// Sets the gauge to `value`; NaN and infinite values are rejected,
+    /// counted in the family's self-metrics, and change nothing.
+    #[inline]
+    pub fn set(&self, value: f64) -> Result<(), ValueError> {
+        let value = ValueError::finite(self.desc.name, value)
+            .inspect_err(|error| self.stats.count_rejected(error))?;
+        self.cells[self.index].set_f64(value);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for BoundFloatGauge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundFloatGauge")
+            .field("family", &self.desc.name)
             .field("index", &self.index)
             .finish_non_exhaustive()
     }

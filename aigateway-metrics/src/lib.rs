@@ -50,7 +50,7 @@ mod lines;
 mod stats;
 mod value;
 
-pub use bound::{BoundCounter, BoundHistogram};
+pub use bound::{BoundCounter, BoundFloatGauge, BoundGauge, BoundHistogram};
 pub use descriptor::{Descriptor, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
@@ -110,9 +110,9 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// - histogram: `observe(labels..., value) -> Result<(), ValueError>`,
 ///   `observe_duration(labels..., Duration)` and `start_timer(labels...)`,
 ///   which returns a [`HistogramTimer`];
-/// - counter and histogram: `bind(labels...)`, which looks the series up
-///   once and returns a [`BoundCounter`] or [`BoundHistogram`], whose
-///   records skip the lookup.
+/// - every kind: `bind(labels...)`, which looks the series up once and
+///   returns a [`BoundCounter`], [`BoundGauge`], [`BoundFloatGauge`] or
+///   [`BoundHistogram`], whose records skip the lookup.
 ///
 /// # Example
 ///
