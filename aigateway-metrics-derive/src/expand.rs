@@ -309,7 +309,7 @@ fn counter_methods(family: &Family) -> TokenStream {
         /// series does not expire while the handle lives; see
         /// [`BoundCounter`](::aigateway_metrics::BoundCounter).
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundCounter<#value_ty> {
-            ::aigateway_metrics::BoundCounter::new(self.inner.series(#key), #index)
+            ::aigateway_metrics::BoundCounter::new(self.inner.cell(#key, #index))
         }
     }
 }
@@ -347,7 +347,7 @@ fn int_gauge_methods(family: &Family) -> TokenStream {
             /// Adds one to the series of these labels until the guard is
             /// dropped, on whatever path: return, error, panic or a dropped future.
             pub fn track(&self, #params) -> ::aigateway_metrics::GaugeGuard {
-                ::aigateway_metrics::GaugeGuard::new(self.inner.series(#key), #index)
+                ::aigateway_metrics::GaugeGuard::new(self.inner.cell(#key, #index))
             }
         }
     });
@@ -367,7 +367,7 @@ fn int_gauge_methods(family: &Family) -> TokenStream {
         /// series does not expire while the handle lives; see
         /// [`BoundGauge`](::aigateway_metrics::BoundGauge).
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundGauge<#value_ty> {
-            ::aigateway_metrics::BoundGauge::new(self.inner.series(#key), #index)
+            ::aigateway_metrics::BoundGauge::new(self.inner.cell(#key, #index))
         }
     }
 }
@@ -397,8 +397,7 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
         /// [`BoundFloatGauge`](::aigateway_metrics::BoundFloatGauge).
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundFloatGauge {
             ::aigateway_metrics::BoundFloatGauge::new(
-                self.inner.series(#key),
-                #index,
+                self.inner.cell(#key, #index),
                 Self::DESCRIPTOR,
                 self.inner.stats(),
             )
@@ -439,8 +438,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         /// [`BoundHistogram`](::aigateway_metrics::BoundHistogram).
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundHistogram {
             ::aigateway_metrics::BoundHistogram::new(
-                self.inner.series(#key),
-                #index,
+                self.inner.cell(#key, #index),
                 Self::DESCRIPTOR,
                 self.inner.stats(),
             )
@@ -450,8 +448,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         /// labels when it is dropped or observed.
         pub fn start_timer(&self, #params) -> ::aigateway_metrics::HistogramTimer {
             ::aigateway_metrics::HistogramTimer::new(
-                self.inner.series(#key),
-                #index,
+                self.inner.cell(#key, #index),
                 Self::DESCRIPTOR.buckets,
             )
         }

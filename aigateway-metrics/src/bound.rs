@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use crate::cell::{CounterCell, GaugeCell, HistogramCell};
 use crate::descriptor::Descriptor;
+use crate::family::SeriesCell;
 use crate::stats::FamilyStats;
 use crate::value::{CounterValue, ValueError};
 
@@ -31,18 +32,15 @@ use crate::value::{CounterValue, ValueError};
 /// Made by the `bind` method of a counter family; `V` is what the family
 /// counts (`u64`, or [`crate::Usd`] for the cost family).
 pub struct BoundCounter<V = u64> {
-    cells: Arc<[CounterCell]>,
-    index: usize,
+    cell: SeriesCell<CounterCell>,
     value: PhantomData<fn(V)>,
 }
 
 impl<V: CounterValue> BoundCounter<V> {
     #[doc(hidden)]
-    pub fn new(cells: Arc<[CounterCell]>, index: usize) -> Self {
-        assert!(index < cells.len(), "cell index out of range");
+    pub fn new(cell: SeriesCell<CounterCell>) -> Self {
         BoundCounter {
-            cells,
-            index,
+            cell,
             value: PhantomData,
         }
     }
@@ -50,7 +48,7 @@ impl<V: CounterValue> BoundCounter<V> {
     /// Adds `value`.
     #[inline]
     pub fn inc_by(&self, value: V) {
-        self.cells[self.index].inc_by(value.units());
+        self.cell.inc_by(value.units());
     }
 }
 
@@ -62,11 +60,13 @@ impl BoundCounter<u64> {
     }
 }
 
+// `Clone` and `Debug` by hand for the handles generic in `V`: derived, they
+// would ask for `V: Clone` and `V: Debug`, which a gauge's value type need
+// not be.
 impl<V> Clone for BoundCounter<V> {
     fn clone(&self) -> Self {
         BoundCounter {
-            cells: Arc::clone(&self.cells),
-            index: self.index,
+            cell: self.cell.clone(),
             value: PhantomData,
         }
     }
@@ -74,9 +74,7 @@ impl<V> Clone for BoundCounter<V> {
 
 impl<V> fmt::Debug for BoundCounter<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundCounter")
-            .field("index", &self.index)
-            .finish_non_exhaustive()
+        f.debug_tuple("BoundCounter").field(&self.cell).finish()
     }
 }
 
@@ -85,18 +83,15 @@ impl<V> fmt::Debug for BoundCounter<V> {
 /// Made by the `bind` method of an integer gauge family; `V` is what the
 /// family holds (`i64`, or a type with `Into<i64>` such as a state enum).
 pub struct BoundGauge<V = i64> {
-    cells: Arc<[GaugeCell]>,
-    index: usize,
+    cell: SeriesCell<GaugeCell>,
     value: PhantomData<fn(V)>,
 }
 
 impl<V: Into<i64>> BoundGauge<V> {
     #[doc(hidden)]
-    pub fn new(cells: Arc<[GaugeCell]>, index: usize) -> Self {
-        assert!(index < cells.len(), "cell index out of range");
+    pub fn new(cell: SeriesCell<GaugeCell>) -> Self {
         BoundGauge {
-            cells,
-            index,
+            cell,
             value: PhantomData,
         }
     }
@@ -104,7 +99,7 @@ impl<V: Into<i64>> BoundGauge<V> {
     /// Sets the gauge to `value`.
     #[inline]
     pub fn set(&self, value: V) {
-        self.cells[self.index].set_i64(value.into());
+        self.cell.set_i64(value.into());
     }
 }
 
@@ -112,7 +107,7 @@ impl BoundGauge<i64> {
     /// Adds `delta`, which may be negative.
     #[inline]
     pub fn add(&self, delta: i64) {
-        self.cells[self.index].add_i64(delta);
+        self.cell.add_i64(delta);
     }
 
     /// Adds one.
@@ -131,8 +126,7 @@ impl BoundGauge<i64> {
 impl<V> Clone for BoundGauge<V> {
     fn clone(&self) -> Self {
         BoundGauge {
-            cells: Arc::clone(&self.cells),
-            index: self.index,
+            cell: self.cell.clone(),
             value: PhantomData,
         }
     }
@@ -140,38 +134,30 @@ impl<V> Clone for BoundGauge<V> {
 
 impl<V> fmt::Debug for BoundGauge<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundGauge")
-            .field("index", &self.index)
-            .finish_non_exhaustive()
+        f.debug_tuple("BoundGauge").field(&self.cell).finish()
     }
 }
 
 /// One series of an `f64` gauge family, looked up once.
 ///
 /// Made by the `bind` method of a gauge family declared with `value = f64`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BoundFloatGauge {
-    cells: Arc<[GaugeCell]>,
-    index: usize,
+    cell: SeriesCell<GaugeCell>,
+    /// The family's name, for rejected values' errors.
     desc: &'static Descriptor,
+    /// The family's self-metrics, which count rejected values.
     stats: Arc<FamilyStats>,
 }
 
 impl BoundFloatGauge {
     #[doc(hidden)]
     pub fn new(
-        cells: Arc<[GaugeCell]>,
-        index: usize,
+        cell: SeriesCell<GaugeCell>,
         desc: &'static Descriptor,
         stats: Arc<FamilyStats>,
     ) -> Self {
-        assert!(index < cells.len(), "cell index out of range");
-        BoundFloatGauge {
-            cells,
-            index,
-            desc,
-            stats,
-        }
+        BoundFloatGauge { cell, desc, stats }
     }
 
     /// Sets the gauge to `value`; NaN and infinite values are rejected,
@@ -180,46 +166,31 @@ impl BoundFloatGauge {
     pub fn set(&self, value: f64) -> Result<(), ValueError> {
         let value = ValueError::finite(self.desc.name, value)
             .inspect_err(|error| self.stats.count_rejected(error))?;
-        self.cells[self.index].set_f64(value);
+        self.cell.set_f64(value);
         Ok(())
-    }
-}
-
-impl fmt::Debug for BoundFloatGauge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundFloatGauge")
-            .field("family", &self.desc.name)
-            .field("index", &self.index)
-            .finish_non_exhaustive()
     }
 }
 
 /// One series of a histogram family, looked up once.
 ///
 /// Made by the `bind` method of a histogram family.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BoundHistogram {
-    cells: Arc<[HistogramCell]>,
-    index: usize,
+    cell: SeriesCell<HistogramCell>,
+    /// The family's name and buckets.
     desc: &'static Descriptor,
+    /// The family's self-metrics, which count rejected values.
     stats: Arc<FamilyStats>,
 }
 
 impl BoundHistogram {
     #[doc(hidden)]
     pub fn new(
-        cells: Arc<[HistogramCell]>,
-        index: usize,
+        cell: SeriesCell<HistogramCell>,
         desc: &'static Descriptor,
         stats: Arc<FamilyStats>,
     ) -> Self {
-        assert!(index < cells.len(), "cell index out of range");
-        BoundHistogram {
-            cells,
-            index,
-            desc,
-            stats,
-        }
+        BoundHistogram { cell, desc, stats }
     }
 
     /// Counts `value`; NaN, infinite and negative values are rejected,
@@ -228,22 +199,13 @@ impl BoundHistogram {
     pub fn observe(&self, value: f64) -> Result<(), ValueError> {
         let value = ValueError::non_negative(self.desc.name, value)
             .inspect_err(|error| self.stats.count_rejected(error))?;
-        self.cells[self.index].observe(self.desc.buckets, value);
+        self.cell.observe(self.desc.buckets, value);
         Ok(())
     }
 
     /// Counts `duration`, in seconds.
     #[inline]
     pub fn observe_duration(&self, duration: Duration) {
-        self.cells[self.index].observe(self.desc.buckets, duration.as_secs_f64());
-    }
-}
-
-impl fmt::Debug for BoundHistogram {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundHistogram")
-            .field("family", &self.desc.name)
-            .field("index", &self.index)
-            .finish_non_exhaustive()
+        self.cell.observe(self.desc.buckets, duration.as_secs_f64());
     }
 }

@@ -25,7 +25,7 @@ pub trait Cell: Send + Sync + Sized + 'static {
     /// Writes the sample(s) of a cell whose copies are `copies` (one, for a
     /// cell that is not sharded): their sum.
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self> + Clone,
+        copies: impl Iterator<Item = &'a Self>,
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -60,7 +60,7 @@ impl Cell for CounterCell {
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self> + Clone,
+        copies: impl Iterator<Item = &'a Self>,
         scale: u64,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -112,7 +112,7 @@ impl Cell for GaugeCell {
     }
 
     fn encode<'a>(
-        mut copies: impl Iterator<Item = &'a Self> + Clone,
+        mut copies: impl Iterator<Item = &'a Self>,
         float: bool,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -189,7 +189,7 @@ impl Cell for HistogramCell {
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self> + Clone,
+        copies: impl Iterator<Item = &'a Self>,
         (): (),
         desc: &Descriptor,
         encoder: &mut MetricEncoder,

@@ -2,10 +2,10 @@
 //! and a timer for a histogram. Drop runs on every path out of a scope: an
 //! early return, a `?`, a panic unwinding, a future dropped mid-await.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cell::{GaugeCell, HistogramCell};
+use crate::family::SeriesCell;
 
 /// Holds an integer gauge one higher for as long as it lives.
 ///
@@ -13,21 +13,20 @@ use crate::cell::{GaugeCell, HistogramCell};
 #[must_use = "the gauge goes back down as soon as the guard is dropped"]
 #[derive(Debug)]
 pub struct GaugeGuard {
-    cells: Arc<[GaugeCell]>,
-    index: usize,
+    cell: SeriesCell<GaugeCell>,
 }
 
 impl GaugeGuard {
     #[doc(hidden)]
-    pub fn new(cells: Arc<[GaugeCell]>, index: usize) -> GaugeGuard {
-        cells[index].add_i64(1);
-        GaugeGuard { cells, index }
+    pub fn new(cell: SeriesCell<GaugeCell>) -> GaugeGuard {
+        cell.add_i64(1);
+        GaugeGuard { cell }
     }
 }
 
 impl Drop for GaugeGuard {
     fn drop(&mut self) {
-        self.cells[self.index].add_i64(-1);
+        self.cell.add_i64(-1);
     }
 }
 
@@ -38,8 +37,7 @@ impl Drop for GaugeGuard {
 #[must_use = "the time is observed as soon as the timer is dropped"]
 #[derive(Debug)]
 pub struct HistogramTimer {
-    cells: Arc<[HistogramCell]>,
-    index: usize,
+    cell: SeriesCell<HistogramCell>,
     bounds: &'static [f64],
     start: Instant,
     done: bool,
@@ -47,14 +45,9 @@ pub struct HistogramTimer {
 
 impl HistogramTimer {
     #[doc(hidden)]
-    pub fn new(
-        cells: Arc<[HistogramCell]>,
-        index: usize,
-        bounds: &'static [f64],
-    ) -> HistogramTimer {
+    pub fn new(cell: SeriesCell<HistogramCell>, bounds: &'static [f64]) -> HistogramTimer {
         HistogramTimer {
-            cells,
-            index,
+            cell,
             bounds,
             start: Instant::now(),
             done: false,
@@ -74,7 +67,7 @@ impl HistogramTimer {
     fn record(&mut self) -> Duration {
         let elapsed = self.start.elapsed();
         self.done = true;
-        self.cells[self.index].observe(self.bounds, elapsed.as_secs_f64());
+        self.cell.observe(self.bounds, elapsed.as_secs_f64());
         elapsed
     }
 }

@@ -308,7 +308,7 @@ pub use aigateway_metrics_derive::LabelValue;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::cell::{CounterCell, GaugeCell, HistogramCell};
-    pub use crate::family::Family;
+    pub use crate::family::{Family, SeriesCell};
     pub use prometheus_client::registry::Registry;
     pub use std::sync::Arc;
 

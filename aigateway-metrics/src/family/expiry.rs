@@ -6,8 +6,8 @@
 //! series not active for longer than the expiry time. So a series expires at
 //! the first scrape more than the expiry time after the scrape that last saw
 //! it recorded: between the expiry time and that plus one scrape interval
-//! after its last record. A series whose cells a guard or a timer holds is
-//! in use, and kept.
+//! after its last record. A series whose cells a guard, a timer or a bound
+//! handle holds (a [`super::SeriesCell`]) is in use, and kept.
 //!
 //! The trade-off, for counters above all: a counter that expires and is
 //! recorded again starts from zero, which `rate()` reads as a reset, and its

@@ -21,6 +21,7 @@ mod key;
 mod shard;
 
 use std::fmt;
+use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
@@ -78,7 +79,8 @@ struct Series<C, const K: usize> {
     /// For the per-thread caches, which hold series of any type.
     release: cache::Release,
     key: [Box<str>; K],
-    /// The cells guards and timers use, and gauges.
+    /// The cells guards, timers and bound handles use ([`SeriesCell`]), and
+    /// gauges.
     cells: Arc<[C]>,
     /// Each recording thread's copy of the cells, for counters and
     /// histograms (see [`shard`]).
@@ -210,21 +212,27 @@ impl<C: Cell, const K: usize> Family<C, K> {
         result
     }
 
-    /// The cells of the series of `key`, created if need be, or those of the
-    /// overflow series once the family is full; for guards and timers, which
-    /// outlive the lookup.
-    pub fn series(&self, key: [&str; K]) -> Arc<[C]> {
-        if K == 0 {
-            return Arc::clone(&self.inner.fixed);
-        }
-        let hash = key::hash(&self.inner.hasher, &key);
-        match self.find_or_insert(key, hash) {
-            Some(series) => {
-                self.inner.touch(&series);
-                Arc::clone(&series.cells)
+    /// Cell `index` of the series of `key`, created if need be, or of the
+    /// overflow series once the family is full; for guards, timers and
+    /// bound handles, which outlive the lookup.
+    pub fn cell(&self, key: [&str; K], index: usize) -> SeriesCell<C> {
+        assert!(
+            index < self.inner.cells_per_series,
+            "cell index out of range"
+        );
+        let cells = if K == 0 {
+            Arc::clone(&self.inner.fixed)
+        } else {
+            let hash = key::hash(&self.inner.hasher, &key);
+            match self.find_or_insert(key, hash) {
+                Some(series) => {
+                    self.inner.touch(&series);
+                    Arc::clone(&series.cells)
+                }
+                None => self.overflowed(),
             }
-            None => self.overflowed(),
-        }
+        };
+        SeriesCell { cells, index }
     }
 
     /// The series of `key` from the shared map, inserted if need be; `None`
@@ -323,6 +331,41 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// Registers the family, so that encoding the registry exposes it.
     pub fn register(&self, registry: &mut Registry) {
         registry.register_collector(Box::new(self.clone()));
+    }
+}
+
+/// One cell of a series, held after one lookup: what guards, timers and
+/// bound handles record into. It holds the series' cells (not a thread's
+/// copy of them), which keeps the series from expiring while it lives.
+pub struct SeriesCell<C> {
+    cells: Arc<[C]>,
+    index: usize,
+}
+
+impl<C> Deref for SeriesCell<C> {
+    type Target = C;
+
+    #[inline]
+    fn deref(&self) -> &C {
+        &self.cells[self.index]
+    }
+}
+
+// By hand: a derived `Clone` would ask for `C: Clone`, which cells are not.
+impl<C> Clone for SeriesCell<C> {
+    fn clone(&self) -> Self {
+        SeriesCell {
+            cells: Arc::clone(&self.cells),
+            index: self.index,
+        }
+    }
+}
+
+impl<C> fmt::Debug for SeriesCell<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeriesCell")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
     }
 }
 
