@@ -210,3 +210,102 @@ fn handles_are_send_and_sync() {
     send_sync::<aigateway_metrics::BoundGauge<CircuitState>>();
     send_sync::<aigateway_metrics::BoundFloatGauge>();
 }
+
+/// The whole exposition of a gateway group, self-metrics included.
+fn gateway_exposition(m: &GatewayMetrics) -> String {
+    let mut registry = Registry::default();
+    m.register(&mut registry);
+    encode(&registry, Format::Prometheus)
+}
+
+/// A tenant's and a route's series, kept by the gateway, expose exactly
+/// what the same records through `GatewayMetrics`' own methods expose,
+/// byte for byte, once the tenant and the route are made at zero in both.
+#[test]
+fn tenant_and_route_series_record_what_the_gateway_methods_record() {
+    use aigateway_metrics::Status;
+    let (t, p, md) = LABELS;
+    let (kept, looked_up) = (GatewayMetrics::default(), GatewayMetrics::default());
+    let tenant = kept.tenant_series(t);
+    let route = kept.route_series(t, p, md);
+    // What making the kept series does to the other group: every series at
+    // zero.
+    looked_up.init_tenant(t);
+    looked_up.set_budget_usage(t, 0.0).unwrap();
+    for status in Status::ALL {
+        looked_up.requests.inc_by(t, p, md, status, 0);
+    }
+    looked_up.tokens.inc_by(t, p, md, TokenType::Input, 0);
+    looked_up.cost.inc_by(t, p, md, Usd::from_nanos(0));
+    looked_up.request_duration.bind(t, p, md);
+
+    for (i, status) in Status::ALL.into_iter().enumerate() {
+        let took = Duration::from_millis(40 * i as u64 + 30);
+        route.record_request_duration(status, took);
+        looked_up.record_request_duration(t, p, md, status, took);
+    }
+    route.record_request(Status::Success, 2.5).unwrap();
+    looked_up
+        .record_request(t, p, md, Status::Success, 2.5)
+        .unwrap();
+    route.record_tokens(12, 40);
+    looked_up.record_tokens(t, p, md, 12, 40);
+    let cost = Usd::new(0.000_012).unwrap();
+    route.record_cost(cost);
+    looked_up.cost.inc_by(t, p, md, cost);
+    tenant.record_cache_hit();
+    looked_up.record_cache_hit(t);
+    for _ in 0..2 {
+        tenant.record_cache_miss();
+        looked_up.record_cache_miss(t);
+    }
+    tenant.record_rate_limit_hit();
+    looked_up.record_rate_limit_hit(t);
+    tenant.set_budget_usage(0.75).unwrap();
+    looked_up.set_budget_usage(t, 0.75).unwrap();
+
+    let text = gateway_exposition(&kept);
+    assert_eq!(text, gateway_exposition(&looked_up));
+    for line in [
+        "aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",status=\"success\"} 2",
+        "aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",status=\"invalid_request\"} 1",
+        "aigateway_request_duration_seconds_count{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\"} 6",
+        "aigateway_tokens_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",type=\"output\"} 40",
+        "aigateway_cost_usd_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\"} 0.000012",
+        "aigateway_cache_misses_total{tenant_id=\"acme\"} 2",
+        "aigateway_budget_usage_ratio{tenant_id=\"acme\"} 0.75",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+}
+
+/// A rejected value through a kept series changes nothing and is counted
+/// in the family's self-metrics, as through the gateway's methods.
+#[test]
+fn kept_series_reject_what_the_gateway_methods_reject() {
+    use aigateway_metrics::Status;
+    let m = GatewayMetrics::default();
+    let (t, p, md) = LABELS;
+    let (tenant, route) = (m.tenant_series(t), m.route_series(t, p, md));
+    tenant.set_budget_usage(0.5).unwrap();
+    for bad in [-0.1, f64::NAN, f64::INFINITY] {
+        tenant.set_budget_usage(bad).unwrap_err();
+        route.record_request(Status::Success, bad).unwrap_err();
+    }
+    let text = gateway_exposition(&m);
+    assert!(text.contains("aigateway_budget_usage_ratio{tenant_id=\"acme\"} 0.5\n"));
+    assert!(text.contains(
+        "aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",status=\"success\"} 0\n"
+    ));
+    for family in [
+        "aigateway_budget_usage_ratio",
+        "aigateway_request_duration_seconds",
+    ] {
+        for reason in ["nan", "infinite", "negative"] {
+            let line = format!(
+                "aigateway_metrics_rejected_values_total{{family=\"{family}\",reason=\"{reason}\"}} 1"
+            );
+            assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+        }
+    }
+}

@@ -31,6 +31,18 @@ pub enum Status {
     InvalidRequest,
 }
 
+impl Status {
+    /// Every status, in [`LabelEnum::VALUES`](crate::LabelEnum::VALUES)
+    /// order: `ALL[s.index()] == s`.
+    pub const ALL: [Status; 5] = [
+        Status::Success,
+        Status::Error,
+        Status::RateLimited,
+        Status::BudgetExceeded,
+        Status::InvalidRequest,
+    ];
+}
+
 /// Which tokens: the `type` label of `aigateway_tokens_total`.
 #[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenType {

@@ -3,11 +3,13 @@
 
 mod families;
 mod labels;
+mod series;
 
 use std::time::Duration;
 
 pub use families::*;
 pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
+pub use series::{RouteSeries, TenantSeries};
 
 use crate::{GaugeGuard, MetricGroup, Usd, ValueError};
 

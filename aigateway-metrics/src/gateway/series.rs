@@ -1,0 +1,138 @@
+//! A tenant's series, and a tenant's series for one provider and model,
+//! looked up once and kept: for a gateway that keeps state per tenant (a
+//! rate limiter, a budget) and can keep these beside it. A record through
+//! them is an atomic add or store on the series' cells, with no hashing and
+//! no lookup; they are [bound handles](crate::BoundCounter), with the same
+//! rules: the series do not expire while they live, and if a family was
+//! full when they were made, they record into its overflow series.
+
+use std::time::Duration;
+
+use super::{BudgetUsageFamily, GatewayMetrics, Model, Provider, Status, TenantId, TokenType};
+use crate::{BoundCounter, BoundFloatGauge, BoundHistogram, LabelEnum, Usd, ValueError};
+
+/// The series of one tenant: cache hits and misses, rate-limit hits and
+/// budget usage. Made by [`GatewayMetrics::tenant_series`].
+#[derive(Clone, Debug)]
+pub struct TenantSeries {
+    cache_hits: BoundCounter,
+    cache_misses: BoundCounter,
+    rate_limit_hits: BoundCounter,
+    budget_usage: BoundFloatGauge,
+    /// Where a rejected budget ratio is counted.
+    budget_family: BudgetUsageFamily,
+}
+
+impl TenantSeries {
+    /// Records a request answered from the cache.
+    #[inline]
+    pub fn record_cache_hit(&self) {
+        self.cache_hits.inc();
+    }
+
+    /// Records a request the cache could not answer.
+    #[inline]
+    pub fn record_cache_miss(&self) {
+        self.cache_misses.inc();
+    }
+
+    /// Records a request refused by the tenant's rate limit.
+    #[inline]
+    pub fn record_rate_limit_hit(&self) {
+        self.rate_limit_hits.inc();
+    }
+
+    /// Sets the share of the tenant's budget spent, as
+    /// [`GatewayMetrics::set_budget_usage`] does: a NaN, infinite or
+    /// negative ratio is rejected and changes nothing.
+    pub fn set_budget_usage(&self, ratio: f64) -> Result<(), ValueError> {
+        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)
+            .map_err(|e| self.budget_family.count_rejected(e))?;
+        self.budget_usage.set(ratio)
+    }
+}
+
+/// The series of one tenant, provider and model: requests by status,
+/// request duration, tokens by type and cost. Made by
+/// [`GatewayMetrics::route_series`].
+#[derive(Clone, Debug)]
+pub struct RouteSeries {
+    /// One per status, in [`Status::VALUES`] order.
+    requests: Box<[BoundCounter]>,
+    request_duration: BoundHistogram,
+    input_tokens: BoundCounter,
+    output_tokens: BoundCounter,
+    cost: BoundCounter<Usd>,
+}
+
+impl RouteSeries {
+    /// Records a finished request: its status, and its duration in seconds,
+    /// as [`GatewayMetrics::record_request`] does. A NaN, infinite or
+    /// negative duration is rejected and records nothing, not even the
+    /// request.
+    pub fn record_request(&self, status: Status, seconds: f64) -> Result<(), ValueError> {
+        self.request_duration.observe(seconds)?;
+        self.requests[status.index()].inc();
+        Ok(())
+    }
+
+    /// Records a finished request whose duration was measured as a
+    /// [`Duration`], which is always valid.
+    #[inline]
+    pub fn record_request_duration(&self, status: Status, duration: Duration) {
+        self.request_duration.observe_duration(duration);
+        self.requests[status.index()].inc();
+    }
+
+    /// Records the input and output tokens of a request.
+    #[inline]
+    pub fn record_tokens(&self, input: u64, output: u64) {
+        self.input_tokens.inc_by(input);
+        self.output_tokens.inc_by(output);
+    }
+
+    /// Records the cost of a request, checked already by [`Usd::new`].
+    #[inline]
+    pub fn record_cost(&self, usd: Usd) {
+        self.cost.inc_by(usd);
+    }
+}
+
+impl GatewayMetrics {
+    /// The series of `tenant_id`, looked up once, to keep with the tenant's
+    /// state; see [`TenantSeries`]. It creates the tenant's counters at
+    /// zero, as [`GatewayMetrics::init_tenant`] does, and its budget usage
+    /// gauge at zero.
+    pub fn tenant_series(&self, tenant_id: TenantId<'_>) -> TenantSeries {
+        TenantSeries {
+            cache_hits: self.cache_hits.bind(tenant_id),
+            cache_misses: self.cache_misses.bind(tenant_id),
+            rate_limit_hits: self.rate_limit_hits.bind(tenant_id),
+            budget_usage: self.budget_usage.bind(tenant_id),
+            budget_family: self.budget_usage.clone(),
+        }
+    }
+
+    /// The series of `tenant_id`'s requests to `model` of `provider`,
+    /// looked up once, to keep with the tenant's state; see
+    /// [`RouteSeries`]. It creates them, at zero: requests of every status,
+    /// the duration histogram, both token types and the cost.
+    pub fn route_series(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+    ) -> RouteSeries {
+        let (t, p, md) = (tenant_id, provider, model);
+        RouteSeries {
+            requests: Status::ALL
+                .iter()
+                .map(|&status| self.requests.bind(t, p, md, status))
+                .collect(),
+            request_duration: self.request_duration.bind(t, p, md),
+            input_tokens: self.tokens.bind(t, p, md, TokenType::Input),
+            output_tokens: self.tokens.bind(t, p, md, TokenType::Output),
+            cost: self.cost.bind(t, p, md),
+        }
+    }
+}
