@@ -68,18 +68,17 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         .providers
         .get(provider_name)
         .ok_or_else(|| ApiError::invalid(format!("unknown provider `{provider_name}`")))?;
-    let price = provider
-        .client
-        .config
-        .models
+    let models = &provider.client.config.models;
+    let model_index = models
         .iter()
-        .find(|m| m.name == model_name)
+        .position(|m| m.name == model_name)
         .ok_or_else(|| ApiError {
             code: Some("model_not_found"),
             ..ApiError::invalid(format!(
                 "provider `{provider_name}` has no model `{model_name}`"
             ))
         })?;
+    let price = &models[model_index];
     let sim = simulation(headers)?;
 
     // Past this point every request has known labels, and is counted.
@@ -88,13 +87,20 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         Provider(provider_name),
         Model(model_name),
     );
-    let finish = |status| {
-        app.record(|m, _| m.record_request_duration(t, p, md, status, started.elapsed()));
-    };
     let tenant = app.tenant(tenant_id);
+    // Looked up once per tenant and route, and kept with the tenant.
+    let route = app.route_series(&tenant, provider, model_index, (t, p, md));
+    let finish = |status| {
+        if let Some(route) = route {
+            route.record_request_duration(status, started.elapsed());
+        }
+    };
+    let series = tenant.series();
 
     if tenant.limiter.check().is_err() {
-        app.record(|m, _| m.record_rate_limit_hit(t));
+        if let Some(series) = series {
+            series.record_rate_limit_hit();
+        }
         finish(Status::RateLimited);
         return Err(ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
@@ -125,11 +131,15 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     });
     if let Some(key) = &cache_key {
         if let Some(completion) = app.cached(key) {
-            app.record(|m, _| m.record_cache_hit(t));
+            if let Some(series) = series {
+                series.record_cache_hit();
+            }
             finish(Status::Success);
             return Ok(completion_response(&request.model, &completion));
         }
-        app.record(|m, _| m.record_cache_miss(t));
+        if let Some(series) = series {
+            series.record_cache_miss();
+        }
     }
 
     let Some(permit) = provider.breaker.acquire() else {
@@ -177,12 +187,13 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         / 1e6;
     let cost = Usd::new(cost).expect("prices are checked to be zero or more");
     let budget_used = tenant.spend(cost);
-    app.record(|m, _| {
-        m.record_tokens(t, p, md, completion.input_tokens, completion.output_tokens);
-        m.cost.inc_by(t, p, md, cost);
-        m.set_budget_usage(t, budget_used)
+    if let (Some(route), Some(series)) = (route, series) {
+        route.record_tokens(completion.input_tokens, completion.output_tokens);
+        route.record_cost(cost);
+        series
+            .set_budget_usage(budget_used)
             .expect("spent / budget is finite and not negative");
-    });
+    }
     if let Some(key) = cache_key {
         app.cache(key, completion.clone());
     }

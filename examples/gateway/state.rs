@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use aigateway_metrics::gateway::{RouteSeries, TenantSeries};
 use aigateway_metrics::prometheus_client::registry::Registry;
-use aigateway_metrics::{GatewayMetrics, Usd};
+use aigateway_metrics::{GatewayMetrics, Model, TenantId, Usd};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use lru::LruCache;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     /// Off only with `--no-recording`, which exists to measure what
     /// recording costs the gateway (`scripts/throughput.sh`).
     recording: bool,
+    /// How many models the providers have in all: one route each.
+    routes: usize,
     pub registry: Registry,
     pub providers: HashMap<String, Provider>,
     /// The tenants named in the configuration, kept for good.
@@ -46,18 +49,49 @@ pub struct AppState {
 pub struct Provider {
     pub client: ProviderClient,
     pub breaker: Breaker,
+    /// The route number of the provider's first model; its others follow.
+    first_route: usize,
 }
 
-/// A tenant's rate limiter and budget.
+impl Provider {
+    /// The route number of the provider's `model`-th model.
+    pub fn route(&self, model: usize) -> usize {
+        self.first_route + model
+    }
+}
+
+/// A tenant's rate limiter and budget, and its metric series, looked up
+/// once and kept here (none with `--no-recording`): a request's records
+/// are then atomic adds, with no lookup by label values.
 pub struct Tenant {
     pub limiter: DefaultDirectRateLimiter,
     budget_nanos: u64,
     spent_nanos: AtomicU64,
+    series: Option<TenantSeries>,
+    /// The tenant's series per route (provider and model), by route
+    /// number, made on the route's first request.
+    routes: Box<[OnceLock<Box<RouteSeries>>]>,
 }
 
 impl Tenant {
     pub fn over_budget(&self) -> bool {
         self.spent_nanos.load(Ordering::Relaxed) >= self.budget_nanos
+    }
+
+    /// The tenant's series, unless recording is off.
+    pub fn series(&self) -> Option<&TenantSeries> {
+        self.series.as_ref()
+    }
+
+    /// The tenant's series for `route` (see [`Provider::route`]), made by
+    /// `bind` on its first use; none if recording is off.
+    pub fn route_series(
+        &self,
+        route: usize,
+        bind: impl FnOnce() -> RouteSeries,
+    ) -> Option<&RouteSeries> {
+        let series = self.routes.get(route)?;
+        Some(series.get_or_init(|| Box::new(bind())))
     }
 
     /// Adds `cost`; returns the share of the budget now spent.
@@ -84,10 +118,13 @@ impl AppState {
             .timeout(Duration::from_secs(120))
             .build()
             .expect("an HTTP client without TLS builds");
+        let mut routes = 0;
         let providers = config
             .providers
             .iter()
             .map(|p| {
+                let first_route = routes;
+                routes += p.models.len();
                 if recording {
                     metrics.init_provider(aigateway_metrics::Provider(&p.name));
                 }
@@ -98,7 +135,12 @@ impl AppState {
                     recording.then(|| metrics.clone()),
                 );
                 let client = ProviderClient::new(p.clone(), http.clone());
-                (p.name.clone(), Provider { client, breaker })
+                let provider = Provider {
+                    client,
+                    breaker,
+                    first_route,
+                };
+                (p.name.clone(), provider)
             })
             .collect();
         let mut state = AppState {
@@ -106,6 +148,7 @@ impl AppState {
             metrics,
             streams,
             recording,
+            routes,
             registry,
             providers,
             listed: HashMap::new(),
@@ -133,6 +176,21 @@ impl AppState {
         self.recording.then(|| record(&self.metrics, &self.streams))
     }
 
+    /// `tenant`'s series for the `model`-th model of `provider`, bound on
+    /// the route's first request; none if recording is off.
+    pub fn route_series<'t>(
+        &self,
+        tenant: &'t Tenant,
+        provider: &Provider,
+        model: usize,
+        labels: (TenantId<'_>, aigateway_metrics::Provider<'_>, Model<'_>),
+    ) -> Option<&'t RouteSeries> {
+        let (t, p, md) = labels;
+        tenant.route_series(provider.route(model), || {
+            self.metrics.route_series(t, p, md)
+        })
+    }
+
     /// The tenant's limiter and budget, made on first sight.
     pub fn tenant(&self, id: &str) -> Arc<Tenant> {
         if let Some(tenant) = self.listed.get(id) {
@@ -154,13 +212,16 @@ impl AppState {
         let quota = Quota::with_period(period)
             .expect("checked by Config")
             .allow_burst(burst);
-        self.record(|m, _| m.init_tenant(aigateway_metrics::TenantId(id)));
+        let series = self.record(|m, _| m.tenant_series(TenantId(id)));
+        let routes = if self.recording { self.routes } else { 0 };
         Arc::new(Tenant {
             limiter: RateLimiter::direct(quota),
             budget_nanos: Usd::new(limits.budget_usd)
                 .expect("checked by Config")
                 .nanos(),
             spent_nanos: AtomicU64::new(0),
+            series,
+            routes: (0..routes).map(|_| OnceLock::new()).collect(),
         })
     }
 
