@@ -451,6 +451,39 @@ fn gateway_request(c: &mut Criterion) {
         m.record_cost(t, p, md, 0.000_012).unwrap();
         m.set_budget_usage(t, 0.25).unwrap();
     });
+
+    // The same records through each tenant's series, kept as the example
+    // gateway keeps them with the tenant.
+    let kept = kept_series(&m, &tenants);
+    let cost = aigateway_metrics::Usd::new(0.000_012).unwrap();
+    bench_threads(c, "request", "aigateway_metrics_kept", &|th, i| {
+        let (tenant, route) = &kept[(i as usize + th * 50) % kept.len()];
+        route.record_request_duration(Status::Success, Duration::from_micros(i % 5000));
+        tenant.record_cache_miss();
+        route.record_tokens(12, 40);
+        route.record_cost(cost);
+        tenant.set_budget_usage(0.25).unwrap();
+    });
+}
+
+/// Each tenant's series, and its series for the one route of the
+/// `request` scenarios, bound once.
+fn kept_series(
+    m: &aigateway_metrics::GatewayMetrics,
+    tenants: &[String],
+) -> Vec<(
+    aigateway_metrics::gateway::TenantSeries,
+    aigateway_metrics::gateway::RouteSeries,
+)> {
+    use aigateway_metrics::Provider;
+    tenants
+        .iter()
+        .map(|t| {
+            let t = TenantId(t);
+            let route = m.route_series(t, Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
+            (m.tenant_series(t), route)
+        })
+        .collect()
 }
 
 /// The `request` scenario as a gateway thread sees it: between two
@@ -459,11 +492,15 @@ fn gateway_request(c: &mut Criterion) {
 /// keys and cells out of the processor's caches. Only the records are
 /// timed, each request on its own (`Instant` included, about 20-40 ns):
 /// the median ns per request of five batches. Outside criterion, which
-/// would run the untimed walks for hours to fill its time budget.
-fn cold_request_ns(evict_kib: usize) -> f64 {
+/// would run the untimed walks for hours to fill its time budget. With
+/// `kept`, through each tenant's kept series, as the example gateway
+/// records.
+fn cold_request_ns(evict_kib: usize, kept: bool) -> f64 {
     use aigateway_metrics::{GatewayMetrics, Provider, Status};
     let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
     let m = GatewayMetrics::default();
+    let series = kept_series(&m, &tenants);
+    let cost = aigateway_metrics::Usd::new(0.000_012).unwrap();
     let mut memory = vec![0u64; evict_kib * 1024 / 8];
     let mut batches: Vec<f64> = (0..5)
         .map(|_| {
@@ -476,18 +513,22 @@ fn cold_request_ns(evict_kib: usize) -> f64 {
                 black_box(&mut memory);
                 let t = TenantId(&tenants[i % tenants.len()]);
                 let (p, md) = (Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
+                let took = Duration::from_micros(i as u64);
                 let start = Instant::now();
-                m.record_request_duration(
-                    t,
-                    p,
-                    md,
-                    Status::Success,
-                    Duration::from_micros(i as u64),
-                );
-                m.record_cache_miss(t);
-                m.record_tokens(t, p, md, 12, 40);
-                m.record_cost(t, p, md, 0.000_012).unwrap();
-                m.set_budget_usage(t, 0.25).unwrap();
+                if kept {
+                    let (tenant, route) = &series[i % series.len()];
+                    route.record_request_duration(Status::Success, took);
+                    tenant.record_cache_miss();
+                    route.record_tokens(12, 40);
+                    route.record_cost(cost);
+                    tenant.set_budget_usage(0.25).unwrap();
+                } else {
+                    m.record_request_duration(t, p, md, Status::Success, took);
+                    m.record_cache_miss(t);
+                    m.record_tokens(t, p, md, 12, 40);
+                    m.record_cost(t, p, md, 0.000_012).unwrap();
+                    m.set_budget_usage(t, 0.25).unwrap();
+                }
                 timed += start.elapsed();
             }
             timed.as_nanos() as f64 / requests as f64
@@ -608,16 +649,20 @@ fn report() {
             );
         }
     }
-    println!(
-        "| request / aigateway_metrics (ns per request) | {:.1} | {:.1} |",
-        ns("request/1t/aigateway_metrics"),
-        ns("request/2t/aigateway_metrics")
-    );
-    for kib in [256, 1024, 4096] {
+    for peer in ["aigateway_metrics", "aigateway_metrics_kept"] {
         println!(
-            "| request, {kib} KiB walked between requests (ns per request, not criterion) | {:.1} | |",
-            cold_request_ns(kib)
+            "| request / {peer} (ns per request) | {:.1} | {:.1} |",
+            ns(&format!("request/1t/{peer}")),
+            ns(&format!("request/2t/{peer}"))
         );
+    }
+    for kib in [256, 1024, 4096] {
+        for (how, kept) in [("looked up", false), ("kept", true)] {
+            println!(
+                "| request, series {how}, {kib} KiB walked between requests (ns per request, not criterion) | {:.1} | |",
+                cold_request_ns(kib, kept)
+            );
+        }
     }
     let ours = |g: &str, t: &str| ns(&format!("{g}/{t}/aigateway_metrics"));
     let ratio =
