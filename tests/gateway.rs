@@ -307,6 +307,27 @@ fn a_stream_ends_with_usage_and_done() {
         )),
         Some(1.0)
     );
+    // Recorded once the stream ends, through the tenant's kept series.
+    for (sample, value) in [
+        (
+            format!("aigateway_requests_total{{{labels},status=\"success\"}}"),
+            1.0,
+        ),
+        (
+            format!("aigateway_requests_total{{{labels},status=\"error\"}}"),
+            0.0,
+        ),
+        (
+            format!("aigateway_request_duration_seconds_count{{{labels}}}"),
+            1.0,
+        ),
+        (
+            format!("aigateway_tokens_total{{{labels},type=\"output\"}}"),
+            3.0,
+        ),
+    ] {
+        assert_eq!(gw.sample(&sample), Some(value), "{sample}");
+    }
     assert_eq!(gw.sample("aigateway_active_streams"), Some(0.0));
 }
 

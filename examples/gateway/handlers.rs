@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use aigateway_metrics::gateway::RouteSeries;
 use aigateway_metrics::{
     encode, Format, GaugeGuard, Model, Provider, ProviderErrorType, Status, TenantId, Usd,
 };
@@ -210,6 +211,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         started,
         interval,
         [tenant_id, provider_name, model_name],
+        route.cloned(),
     ))
 }
 
@@ -257,6 +259,9 @@ fn new_id() -> String {
 struct Streaming {
     app: Arc<AppState>,
     labels: [String; 3],
+    /// The tenant's series for the stream's route; none if recording is
+    /// off.
+    route: Option<RouteSeries>,
     started: Instant,
     interval: Duration,
     id: String,
@@ -287,6 +292,7 @@ fn stream_response(
     started: Instant,
     interval: Duration,
     labels: [&str; 3],
+    route: Option<RouteSeries>,
 ) -> Response {
     let words = completion
         .content
@@ -305,6 +311,7 @@ fn stream_response(
         _active: app.record(|m, _| m.stream_started()),
         app,
         labels: labels.map(str::to_owned),
+        route,
         started,
         interval,
         id: new_id(),
@@ -406,11 +413,8 @@ impl Streaming {
 
 impl Drop for Streaming {
     fn drop(&mut self) {
-        let [t, p, m] = &self.labels;
-        let elapsed = self.started.elapsed();
-        self.app.record(|metrics, _| {
-            let (t, p, m) = (TenantId(t), Provider(p), Model(m));
-            metrics.record_request_duration(t, p, m, Status::Success, elapsed);
-        });
+        if let Some(route) = &self.route {
+            route.record_request_duration(Status::Success, self.started.elapsed());
+        }
     }
 }
