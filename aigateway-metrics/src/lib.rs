@@ -10,7 +10,10 @@
 //!
 //! The gateway's own families live in [`gateway`]: use a [`GatewayMetrics`]
 //! value per registry, or the process-wide one through the free functions
-//! such as [`record_request`].
+//! such as [`record_request`]. A gateway that keeps state per tenant can
+//! keep the tenant's series with it, looked up once
+//! ([`GatewayMetrics::tenant_series`], [`GatewayMetrics::route_series`]),
+//! and record a request with atomic adds alone.
 //!
 //! ```
 //! use aigateway_metrics::{encode, Format, GatewayMetrics, Model, Provider, Status, TenantId};
