@@ -101,3 +101,27 @@ fn recording_through_bound_handles_allocates_nothing() {
     });
     assert_eq!(after, 0, "allocations while recording through handles");
 }
+
+/// A request's records through the tenant's kept series, as the example
+/// gateway records, rejected values included.
+#[test]
+fn recording_through_kept_series_allocates_nothing() {
+    let m = GatewayMetrics::default();
+    let (t, p, md) = (TenantId("acme"), Provider("openai"), Model("gpt-4o-mini"));
+    let (tenant, route) = (m.tenant_series(t), m.route_series(t, p, md));
+    let after = allocations_in(|| {
+        for i in 0..10_000 {
+            route.record_request_duration(Status::Success, Duration::from_micros(i));
+            route.record_request(Status::Error, 0.25).unwrap();
+            route.record_request(Status::Error, f64::NAN).unwrap_err();
+            route.record_tokens(12, 40);
+            route.record_cost(aigateway_metrics::Usd::from_nanos(i));
+            tenant.record_cache_hit();
+            tenant.record_cache_miss();
+            tenant.record_rate_limit_hit();
+            tenant.set_budget_usage(i as f64 / 10_000.0).unwrap();
+            tenant.set_budget_usage(-1.0).unwrap_err();
+        }
+    });
+    assert_eq!(after, 0, "allocations while recording through kept series");
+}
