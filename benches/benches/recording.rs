@@ -15,6 +15,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use aigateway_metrics::{LabelValue, Metric, Model, ProviderErrorType, TenantId};
+use aigateway_metrics_bench::RequestScenario;
 use criterion::Criterion;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
@@ -439,51 +440,16 @@ fn enums_only(c: &mut Criterion) {
 /// `scripts/throughput.sh` gives the gateway's CPU time per request to set
 /// this against.
 fn gateway_request(c: &mut Criterion) {
-    use aigateway_metrics::{GatewayMetrics, Provider, Status};
-    let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
-    let m = GatewayMetrics::default();
+    let scenario = RequestScenario::new("gpt-4o-mini");
+    let took = |i: u64| Duration::from_micros(i % 5000);
     bench_threads(c, "request", "aigateway_metrics", &|th, i| {
-        let t = TenantId(&tenants[(i as usize + th * 50) % tenants.len()]);
-        let (p, md) = (Provider("openai"), Model("gpt-4o-mini"));
-        m.record_request_duration(t, p, md, Status::Success, Duration::from_micros(i % 5000));
-        m.record_cache_miss(t);
-        m.record_tokens(t, p, md, 12, 40);
-        m.record_cost(t, p, md, 0.000_012).unwrap();
-        m.set_budget_usage(t, 0.25).unwrap();
+        scenario.record(i as usize + th * 50, took(i));
     });
-
     // The same records through each tenant's series, kept as the example
     // gateway keeps them with the tenant.
-    let kept = kept_series(&m, &tenants);
-    let cost = aigateway_metrics::Usd::new(0.000_012).unwrap();
     bench_threads(c, "request", "aigateway_metrics_kept", &|th, i| {
-        let (tenant, route) = &kept[(i as usize + th * 50) % kept.len()];
-        route.record_request_duration(Status::Success, Duration::from_micros(i % 5000));
-        tenant.record_cache_miss();
-        route.record_tokens(12, 40);
-        route.record_cost(cost);
-        tenant.set_budget_usage(0.25).unwrap();
+        scenario.record_kept(i as usize + th * 50, took(i));
     });
-}
-
-/// Each tenant's series, and its series for the one route of the
-/// `request` scenarios, bound once.
-fn kept_series(
-    m: &aigateway_metrics::GatewayMetrics,
-    tenants: &[String],
-) -> Vec<(
-    aigateway_metrics::gateway::TenantSeries,
-    aigateway_metrics::gateway::RouteSeries,
-)> {
-    use aigateway_metrics::Provider;
-    tenants
-        .iter()
-        .map(|t| {
-            let t = TenantId(t);
-            let route = m.route_series(t, Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
-            (m.tenant_series(t), route)
-        })
-        .collect()
 }
 
 /// The `request` scenario as a gateway thread sees it: between two
@@ -496,11 +462,7 @@ fn kept_series(
 /// `kept`, through each tenant's kept series, as the example gateway
 /// records.
 fn cold_request_ns(evict_kib: usize, kept: bool) -> f64 {
-    use aigateway_metrics::{GatewayMetrics, Provider, Status};
-    let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
-    let m = GatewayMetrics::default();
-    let series = kept_series(&m, &tenants);
-    let cost = aigateway_metrics::Usd::new(0.000_012).unwrap();
+    let scenario = RequestScenario::new("gpt-4o-mini-2024-07-18");
     let mut memory = vec![0u64; evict_kib * 1024 / 8];
     let mut batches: Vec<f64> = (0..5)
         .map(|_| {
@@ -511,23 +473,12 @@ fn cold_request_ns(evict_kib: usize, kept: bool) -> f64 {
                     *word = word.wrapping_add(1);
                 }
                 black_box(&mut memory);
-                let t = TenantId(&tenants[i % tenants.len()]);
-                let (p, md) = (Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
                 let took = Duration::from_micros(i as u64);
                 let start = Instant::now();
                 if kept {
-                    let (tenant, route) = &series[i % series.len()];
-                    route.record_request_duration(Status::Success, took);
-                    tenant.record_cache_miss();
-                    route.record_tokens(12, 40);
-                    route.record_cost(cost);
-                    tenant.set_budget_usage(0.25).unwrap();
+                    scenario.record_kept(i, took);
                 } else {
-                    m.record_request_duration(t, p, md, Status::Success, took);
-                    m.record_cache_miss(t);
-                    m.record_tokens(t, p, md, 12, 40);
-                    m.record_cost(t, p, md, 0.000_012).unwrap();
-                    m.set_budget_usage(t, 0.25).unwrap();
+                    scenario.record(i, took);
                 }
                 timed += start.elapsed();
             }

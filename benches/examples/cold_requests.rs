@@ -21,7 +21,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use aigateway_metrics::{GatewayMetrics, Model, Provider, Status, TenantId, Usd};
+use aigateway_metrics_bench::RequestScenario;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,19 +32,7 @@ fn main() {
         mode.as_deref() != Some("skip"),
         mode.as_deref() == Some("kept"),
     );
-    let tenants: Vec<String> = (0..100).map(|i| format!("tenant-{i}")).collect();
-    let m = GatewayMetrics::default();
-    let (p, md) = (Provider("openai"), Model("gpt-4o-mini-2024-07-18"));
-    let series: Vec<_> = tenants
-        .iter()
-        .map(|t| {
-            (
-                m.tenant_series(TenantId(t)),
-                m.route_series(TenantId(t), p, md),
-            )
-        })
-        .collect();
-    let cost = Usd::new(0.000_012).expect("a valid cost");
+    let scenario = RequestScenario::new("gpt-4o-mini-2024-07-18");
     let mut memory = vec![0u64; walk_kib * 1024 / 8];
     for i in 0..requests {
         // The gateway's own work between two requests: a line at a time.
@@ -57,19 +45,9 @@ fn main() {
         }
         let took = Duration::from_micros(i as u64);
         if kept {
-            let (tenant, route) = &series[i % series.len()];
-            route.record_request_duration(Status::Success, took);
-            tenant.record_cache_miss();
-            route.record_tokens(12, 40);
-            route.record_cost(cost);
-            tenant.set_budget_usage(0.25).unwrap();
-            continue;
+            scenario.record_kept(i, took);
+        } else {
+            scenario.record(i, took);
         }
-        let t = TenantId(&tenants[i % tenants.len()]);
-        m.record_request_duration(t, p, md, Status::Success, took);
-        m.record_cache_miss(t);
-        m.record_tokens(t, p, md, 12, 40);
-        m.record_cost(t, p, md, 0.000_012).unwrap();
-        m.set_budget_usage(t, 0.25).unwrap();
     }
 }
