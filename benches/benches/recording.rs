@@ -260,6 +260,104 @@ fn pick(tuples: &[Tuple], thread: usize, i: u64) -> Tuple {
     tuples[step(thread, i)]
 }
 
+/// The least a record that looks two string labels up can cost in this
+/// harness: not a metrics library, a yardstick for the targets.
+/// The 48 series are known before the first record, so the table is built
+/// once and only read: no thread-local cache, no lock, no insertion, no
+/// series limit, no expiry. A record hashes the two strings (two words of
+/// each, one multiply per string, no seed), probes the table, compares the
+/// strings and adds. Whatever a real family adds to that, a lookup costs at
+/// least this much.
+struct LookupFloor {
+    /// A power of two of slots, most empty: a record finds its series on
+    /// the first probe.
+    slots: Vec<Option<FloorSeries>>,
+    /// Four cells per series: provider times status.
+    cells: Vec<AtomicU64>,
+}
+
+struct FloorSeries {
+    hash: u64,
+    tenant: Box<str>,
+    model: Box<str>,
+    first_cell: usize,
+}
+
+impl LookupFloor {
+    fn new() -> Self {
+        let mut slots: Vec<Option<FloorSeries>> = (0..1024).map(|_| None).collect();
+        let mut first_cell = 0;
+        for tenant in TENANTS {
+            for model in MODELS {
+                let hash = floor_hash(tenant, model);
+                let mut i = hash as usize % slots.len();
+                while slots[i].is_some() {
+                    i = (i + 1) % slots.len();
+                }
+                slots[i] = Some(FloorSeries {
+                    hash,
+                    tenant: tenant.into(),
+                    model: model.into(),
+                    first_cell,
+                });
+                first_cell += 4;
+            }
+        }
+        let cells = (0..first_cell).map(|_| AtomicU64::new(0)).collect();
+        LookupFloor { slots, cells }
+    }
+
+    #[inline]
+    fn inc(&self, tenant: &str, model: &str, cell: usize) {
+        let hash = floor_hash(tenant, model);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match &self.slots[i] {
+                Some(s) if s.hash == hash && *s.tenant == *tenant && *s.model == *model => {
+                    self.cells[s.first_cell + cell].fetch_add(1, Relaxed);
+                    return;
+                }
+                Some(_) => i = (i + 1) & mask,
+                None => unreachable!("the floor's table holds every series recorded"),
+            }
+        }
+    }
+}
+
+/// Two strings' hash, each string's from its first and last bytes and its
+/// length, independently (so the two multiplies can run at once).
+#[inline(always)]
+fn floor_hash(a: &str, b: &str) -> u64 {
+    fn words(s: &[u8]) -> (u64, u64) {
+        let n = s.len();
+        match n {
+            8.. => (
+                u64::from_le_bytes(s[..8].try_into().unwrap()),
+                u64::from_le_bytes(s[n - 8..].try_into().unwrap()),
+            ),
+            4..=7 => (
+                u32::from_le_bytes(s[..4].try_into().unwrap()).into(),
+                u32::from_le_bytes(s[n - 4..].try_into().unwrap()).into(),
+            ),
+            1..=3 => (s[0].into(), u64::from(s[n - 1]) << 8 | u64::from(s[n / 2])),
+            0 => (0, 0),
+        }
+    }
+    fn fold(x: u64, y: u64) -> u64 {
+        let product = u128::from(x) * u128::from(y);
+        product as u64 ^ (product >> 64) as u64
+    }
+    let one = |s: &str, k: u64| {
+        let (first, last) = words(s.as_bytes());
+        fold(first ^ k ^ s.len() as u64, last ^ 0x082e_fa98_ec4e_6c89)
+    };
+    fold(
+        one(a, 0x243f_6a88_85a3_08d3) ^ one(b, 0x1319_8a2e_0370_7344).rotate_left(29),
+        0xa409_3822_299f_31d0,
+    )
+}
+
 fn counters(c: &mut Criterion) {
     let tuples = tuples();
     let t = &tuples;
@@ -273,6 +371,16 @@ fn counters(c: &mut Criterion) {
     bench_threads(c, "counter", "aigateway_metrics", &|th, i| {
         let x = pick(t, th, i);
         ours.inc(TenantId(x.tenant), x.provider, Model(x.model), x.status);
+    });
+
+    let floor = LookupFloor::new();
+    bench_threads(c, "counter", "lookup_floor", &|th, i| {
+        let x = pick(t, th, i);
+        floor.inc(
+            x.tenant,
+            x.model,
+            x.provider as usize * 2 + x.status as usize,
+        );
     });
 
     // Handles bound to the 48 series ahead of time: no lookup per record.
@@ -352,14 +460,16 @@ fn histograms(c: &mut Criterion) {
 
     let pc: Family<PcLatencyLabels, Histogram> =
         Family::new_with_constructor(|| Histogram::new(BUCKETS.iter().copied()));
-    let keys: Vec<PcLatencyLabels> = tuples
-        .iter()
-        .map(|x| PcLatencyLabels {
-            tenant_id: x.tenant.to_owned(),
-            provider: x.provider,
-            model: x.model.to_owned(),
-        })
-        .collect();
+    let pc_latency_key = |x: &Tuple| PcLatencyLabels {
+        tenant_id: x.tenant.to_owned(),
+        provider: x.provider,
+        model: x.model.to_owned(),
+    };
+    bench_threads(c, "histogram", "prometheus_client_owned_key", &|th, i| {
+        let x = pick(t, th, i);
+        pc.get_or_create(&pc_latency_key(&x)).observe(value(i));
+    });
+    let keys: Vec<PcLatencyLabels> = tuples.iter().map(pc_latency_key).collect();
     bench_threads(
         c,
         "histogram",
@@ -577,6 +687,7 @@ fn report() {
                 "atomic_add",
                 "aigateway_metrics",
                 "aigateway_metrics_bound",
+                "lookup_floor",
                 "prometheus_client_owned_key",
                 "prometheus_client_prebuilt_key",
                 "prometheus",
@@ -586,6 +697,7 @@ fn report() {
             "histogram" => &[
                 "aigateway_metrics",
                 "aigateway_metrics_bound",
+                "prometheus_client_owned_key",
                 "prometheus_client_prebuilt_key",
                 "prometheus",
                 "measured",
@@ -656,6 +768,36 @@ fn report() {
         ours("enum_counter", "1t") / ns("enum_counter/1t/atomic_add"),
         "≤ 2",
     );
+    // The histogram target against prometheus-client's other way in: a key
+    // built per record, as the counter targets have it.
+    for t in ["1t", "2t"] {
+        ratio(
+            &format!("histogram, {t}: prometheus-client owned key / ours"),
+            ns(&format!("histogram/{t}/prometheus_client_owned_key")) / ours("histogram", t),
+            "(≥ 10 is set against the prebuilt key)",
+        );
+    }
+    // What no lookup can beat in this harness (`LookupFloor`), and what
+    // a record with no lookup at all (a bound handle) gives: the two ends
+    // any design of the looked-up path lies between.
+    ratio(
+        "counter, 1t: lookup floor / atomic add",
+        ns("counter/1t/lookup_floor") / ns("counter/1t/atomic_add"),
+        "(the counter's ≤ 4, for any lookup)",
+    );
+    ratio(
+        "counter, 1t: prometheus-client owned key / lookup floor",
+        ns("counter/1t/prometheus_client_owned_key") / ns("counter/1t/lookup_floor"),
+        "(the counter's ≥ 10, for any lookup)",
+    );
+    for t in ["1t", "2t"] {
+        ratio(
+            &format!("histogram, {t}: prometheus-client / ours through a bound handle"),
+            ns(&format!("histogram/{t}/prometheus_client_prebuilt_key"))
+                / ns(&format!("histogram/{t}/aigateway_metrics_bound")),
+            "(the histogram's ≥ 10, with no lookup)",
+        );
+    }
     // A handle bound ahead of time skips the lookup the targets measure:
     // what it costs, for the record.
     for t in ["1t", "2t"] {
