@@ -87,11 +87,17 @@ fn recording_through_bound_handles_allocates_nothing() {
     let duration = m.request_duration.bind(t, p, md);
     let budget = m.budget_usage.bind(t);
     let streams = m.active_streams.bind();
+    let record = |i: u64| {
+        output.inc_by(i);
+        cost.inc_by(aigateway_metrics::Usd::from_nanos(i));
+        duration.observe(i as f64 / 1000.0).unwrap();
+    };
+    // A thread's first record through a counter or histogram handle makes
+    // its copy of the series' cells, as a looked-up record does.
+    assert!(allocations_in(|| record(0)) > 0, "the counter counts");
     let after = allocations_in(|| {
         for i in 0..10_000 {
-            output.inc_by(i);
-            cost.inc_by(aigateway_metrics::Usd::from_nanos(i));
-            duration.observe(i as f64 / 1000.0).unwrap();
+            record(i);
             duration.observe(f64::NAN).unwrap_err();
             budget.set(i as f64 / 10_000.0).unwrap();
             streams.add(1);
@@ -109,18 +115,23 @@ fn recording_through_kept_series_allocates_nothing() {
     let m = GatewayMetrics::default();
     let (t, p, md) = (TenantId("acme"), Provider("openai"), Model("gpt-4o-mini"));
     let (tenant, route) = (m.tenant_series(t), m.route_series(t, p, md));
+    let request = |i: u64| {
+        route.record_request_duration(Status::Success, Duration::from_micros(i));
+        route.record_request(Status::Error, 0.25).unwrap();
+        route.record_request(Status::Error, f64::NAN).unwrap_err();
+        route.record_tokens(12, 40);
+        route.record_cost(aigateway_metrics::Usd::from_nanos(i));
+        tenant.record_cache_hit();
+        tenant.record_cache_miss();
+        tenant.record_rate_limit_hit();
+        tenant.set_budget_usage(i as f64 / 10_000.0).unwrap();
+        tenant.set_budget_usage(-1.0).unwrap_err();
+    };
+    // This thread's first request makes its copies of the series' cells.
+    assert!(allocations_in(|| request(0)) > 0, "the counter counts");
     let after = allocations_in(|| {
         for i in 0..10_000 {
-            route.record_request_duration(Status::Success, Duration::from_micros(i));
-            route.record_request(Status::Error, 0.25).unwrap();
-            route.record_request(Status::Error, f64::NAN).unwrap_err();
-            route.record_tokens(12, 40);
-            route.record_cost(aigateway_metrics::Usd::from_nanos(i));
-            tenant.record_cache_hit();
-            tenant.record_cache_miss();
-            tenant.record_rate_limit_hit();
-            tenant.set_budget_usage(i as f64 / 10_000.0).unwrap();
-            tenant.set_budget_usage(-1.0).unwrap_err();
+            request(i);
         }
     });
     assert_eq!(after, 0, "allocations while recording through kept series");

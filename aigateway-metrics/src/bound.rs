@@ -12,9 +12,11 @@
 //!   removed series and are not exposed: make handles per stream or per
 //!   connection, not for the life of the process.
 //!
-//! A handle records into the series' shared cells, not into a copy per
-//! thread: one handle recorded into from several threads at once passes
-//! its cell's cache line between their cores, as any shared atomic does.
+//! A counter or histogram handle records into its thread's copy of the
+//! series' cells (made on the thread's first record, as a lookup makes
+//! it), so a handle recorded into from every core, like a busy tenant's
+//! kept series, does not pass cache lines between them. A gauge handle
+//! sets the series' one cell, its value being the last one set.
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -30,28 +30,25 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             .iter()
             .map(|s| Entry {
                 key: &s.key,
-                cells: &s.cells,
-                copies: &s.shards,
+                cells: &s.cells.shared,
+                copies: &s.cells.copies,
             })
             .collect();
         entries.sort_unstable_by(|a, b| a.key.cmp(b.key));
-        let no_copies = Shards::new();
         let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
         if K == 0 {
-            let cells = &inner.fixed;
             entries.push(Entry {
                 key: &no_key,
-                cells,
-                copies: &no_copies,
+                cells: &inner.fixed.shared,
+                copies: &inner.fixed.copies,
             });
         }
         let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
         if inner.overflow_used.load(Relaxed) {
-            let cells = &inner.overflow;
             entries.push(Entry {
                 key: &overflow_key,
-                cells,
-                copies: &no_copies,
+                cells: &inner.overflow.shared,
+                copies: &inner.overflow.copies,
             });
         }
         for Entry { key, cells, copies } in entries {
@@ -74,7 +71,7 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
 }
 
 /// A series to write out: its key, its own cells, and the recording
-/// threads' copies of them (none for the fixed and overflow series).
+/// threads' copies of them.
 struct Entry<'a, C, const K: usize> {
     key: &'a [Box<str>; K],
     cells: &'a [C],

@@ -20,6 +20,8 @@ mod expiry;
 mod key;
 mod shard;
 
+use shard::CellSet;
+
 use std::fmt;
 use std::ops::Deref;
 use std::ptr::NonNull;
@@ -63,8 +65,8 @@ struct Inner<C: Cell, const K: usize> {
     generation: AtomicU64,
     series: RwLock<HashTable<Arc<Series<C, K>>>>,
     /// The one series of a family without open-set labels.
-    fixed: Arc<[C]>,
-    overflow: Arc<[C]>,
+    fixed: Arc<CellSet<C>>,
+    overflow: Arc<CellSet<C>>,
     overflow_used: AtomicBool,
     stats: Arc<FamilyStats>,
     /// Idle time after which a series is removed, in nanoseconds; 0: never.
@@ -79,12 +81,10 @@ struct Series<C, const K: usize> {
     /// For the per-thread caches, which hold series of any type.
     release: cache::Release,
     key: [Box<str>; K],
-    /// The cells guards, timers and bound handles use ([`SeriesCell`]), and
-    /// gauges.
-    cells: Arc<[C]>,
-    /// Each recording thread's copy of the cells, for counters and
-    /// histograms (see [`shard`]).
-    shards: shard::Shards<C>,
+    /// Its cells and each recording thread's copy of them (see [`shard`]),
+    /// shared with the guards, timers and bound handles made for it
+    /// ([`SeriesCell`]).
+    cells: Arc<CellSet<C>>,
     /// Recorded into since the last scrape; kept only while expiry is on.
     touched: AtomicBool,
     /// When it was last seen recorded into, in nanoseconds since `origin`.
@@ -154,7 +154,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
     fn lookup<R>(&self, key: [&str; K], f: impl FnOnce(NonNull<C>) -> R) -> R {
         let inner = &*self.inner;
         if K == 0 {
-            return f(first_cell(&inner.fixed));
+            return f(inner.fixed.first_shared());
         }
         let hash = key::hash(&inner.hasher, &key);
         let generation = inner.generation.load(Relaxed);
@@ -194,17 +194,10 @@ impl<C: Cell, const K: usize> Family<C, K> {
     ) -> R {
         let inner = &*self.inner;
         let Some(series) = self.find_or_insert(key, hash) else {
-            return f(first_cell(&self.overflowed()));
+            return f(self.overflowed().first_shared());
         };
         inner.touch(&series);
-        let first = if C::SHARDED {
-            let thread = shard::this_thread();
-            series
-                .shards
-                .first_cell(thread, inner.desc, inner.cells_per_series)
-        } else {
-            first_cell(&series.cells)
-        };
+        let first = series.cells.for_this_thread();
         // `series` holds the cells and their copies while `f` runs; then
         // the cache takes it.
         let result = f(first);
@@ -266,7 +259,6 @@ impl<C: Cell, const K: usize> Family<C, K> {
             release: cache::Release::of::<Series<C, K>>(),
             key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
-            shards: shard::Shards::new(),
             touched: AtomicBool::new(false),
             active_at: AtomicU64::new(inner.now()),
         });
@@ -276,7 +268,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         Some(created)
     }
 
-    fn overflowed(&self) -> Arc<[C]> {
+    fn overflowed(&self) -> Arc<CellSet<C>> {
         self.inner.stats.count_overflow();
         self.inner.overflow_used.store(true, Relaxed);
         Arc::clone(&self.inner.overflow)
@@ -335,19 +327,23 @@ impl<C: Cell, const K: usize> Family<C, K> {
 }
 
 /// One cell of a series, held after one lookup: what guards, timers and
-/// bound handles record into. It holds the series' cells (not a thread's
-/// copy of them), which keeps the series from expiring while it lives.
+/// bound handles record into. It holds the series' cells and their copies,
+/// which keeps the series from expiring while it lives, and gives the
+/// cell of the recording thread's copy, as a looked-up record does.
 pub struct SeriesCell<C> {
-    cells: Arc<[C]>,
+    cells: Arc<CellSet<C>>,
     index: usize,
 }
 
-impl<C> Deref for SeriesCell<C> {
+impl<C: Cell> Deref for SeriesCell<C> {
     type Target = C;
 
     #[inline]
     fn deref(&self) -> &C {
-        &self.cells[self.index]
+        // SAFETY: `index` was checked against the series' cells when the
+        // handle was made, and this thread's copy has as many, alive as
+        // long as `self.cells`.
+        unsafe { self.cells.for_this_thread().add(self.index).as_ref() }
     }
 }
 
@@ -369,14 +365,8 @@ impl<C> fmt::Debug for SeriesCell<C> {
     }
 }
 
-/// A pointer to the first of `cells`, made from the whole slice so that it
-/// may reach every cell (Miri caught one made from `&cells[0]`).
-fn first_cell<C>(cells: &[C]) -> NonNull<C> {
-    NonNull::from(cells).cast()
-}
-
-fn new_cells<C: Cell>(desc: &Descriptor, n: usize) -> Arc<[C]> {
-    (0..n).map(|_| C::new(desc)).collect()
+fn new_cells<C: Cell>(desc: &'static Descriptor, n: usize) -> Arc<CellSet<C>> {
+    Arc::new(CellSet::new(desc, n))
 }
 
 // SAFETY: `repr(C)`, with `release` first, made by `find_or_insert` with
@@ -443,9 +433,10 @@ mod tests {
     /// What a scrape shows: the series' cell and every thread's copy.
     fn total(series: &Series<CounterCell, 1>, status: usize) -> u64 {
         let copies = series
-            .shards
+            .cells
+            .copies
             .with(|copies| copies.iter().map(|(_, c)| c[status].units()).sum::<u64>());
-        series.cells[status].units() + copies
+        series.cells.shared[status].units() + copies
     }
 
     fn count(family: &Family<CounterCell, 1>, tenant: &str, status: usize) -> u64 {
@@ -491,8 +482,8 @@ mod tests {
             }
         });
         let a = series(&family, "a");
-        assert_eq!(a.cells[1].units(), 0, "only guards and timers use them");
-        assert_eq!(a.shards.with(|copies| copies.len()), 3);
+        assert_eq!(a.cells.shared[1].units(), 0, "only gauges use them");
+        assert_eq!(a.cells.copies.with(|copies| copies.len()), 3);
         let mut registry = Registry::default();
         family.register(&mut registry);
         assert_eq!(
@@ -501,6 +492,43 @@ mod tests {
              # TYPE aigateway_test_total counter\n\
              aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
              aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n"
+        );
+    }
+
+    /// Handles made after one lookup record into their thread's copy, as
+    /// looked-up records do, and a scrape adds up every copy: of a series,
+    /// and of the overflow series.
+    #[test]
+    fn handles_record_into_their_thread_s_copy() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        family.set_series_limit(1);
+        let a = family.cell(["a"], 1);
+        let overflowed = family.cell(["b"], 0);
+        std::thread::scope(|s| {
+            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
+                let (a, overflowed) = (&a, &overflowed);
+                s.spawn(move || {
+                    shard::set_this_thread(n);
+                    for _ in 0..times {
+                        a.inc_by(1);
+                        overflowed.inc_by(2);
+                    }
+                });
+            }
+        });
+        let cells = &series(&family, "a").cells;
+        assert_eq!(cells.shared[1].units(), 0, "only gauges use them");
+        assert_eq!(cells.copies.with(|copies| copies.len()), 3);
+        let mut registry = Registry::default();
+        family.register(&mut registry);
+        assert_eq!(
+            crate::encode(&registry, crate::Format::Prometheus),
+            "# HELP aigateway_test_total Test.\n\
+             # TYPE aigateway_test_total counter\n\
+             aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
+             aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n\
+             aigateway_test_total{tenant_id=\"__overflow__\",status=\"success\"} 222\n\
+             aigateway_test_total{tenant_id=\"__overflow__\",status=\"error\"} 0\n"
         );
     }
 
