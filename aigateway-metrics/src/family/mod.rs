@@ -465,29 +465,37 @@ mod tests {
         }
     }
 
+    /// Runs `record` on three threads, each with a copy number of its own,
+    /// 1, 10 and 100 times.
+    fn on_three_copies(record: impl Fn() + Sync) {
+        std::thread::scope(|s| {
+            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
+                let record = &record;
+                s.spawn(move || {
+                    shard::set_this_thread(n);
+                    (0..times).for_each(|_| record());
+                });
+            }
+        });
+    }
+
+    fn exposition<C: Cell, const K: usize>(family: &Family<C, K>) -> String {
+        let mut registry = Registry::default();
+        family.register(&mut registry);
+        crate::encode(&registry, crate::Format::Prometheus)
+    }
+
     /// Records of threads with copies of their own are all exposed, added
     /// up.
     #[test]
     fn a_scrape_adds_up_every_thread_s_copy() {
         let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        std::thread::scope(|s| {
-            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
-                let family = &family;
-                s.spawn(move || {
-                    shard::set_this_thread(n);
-                    for _ in 0..times {
-                        add(family, "a", 1);
-                    }
-                });
-            }
-        });
+        on_three_copies(|| add(&family, "a", 1));
         let a = series(&family, "a");
         assert_eq!(a.cells.shared[1].units(), 0, "only gauges use them");
         assert_eq!(a.cells.copies.with(|copies| copies.len()), 3);
-        let mut registry = Registry::default();
-        family.register(&mut registry);
         assert_eq!(
-            crate::encode(&registry, crate::Format::Prometheus),
+            exposition(&family),
             "# HELP aigateway_test_total Test.\n\
              # TYPE aigateway_test_total counter\n\
              aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
@@ -502,27 +510,20 @@ mod tests {
     fn handles_record_into_their_thread_s_copy() {
         let family = Family::<CounterCell, 1>::new(&DESC, 1);
         family.set_series_limit(1);
-        let a = family.cell(["a"], 1);
-        let overflowed = family.cell(["b"], 0);
-        std::thread::scope(|s| {
-            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
-                let (a, overflowed) = (&a, &overflowed);
-                s.spawn(move || {
-                    shard::set_this_thread(n);
-                    for _ in 0..times {
-                        a.inc_by(1);
-                        overflowed.inc_by(2);
-                    }
-                });
-            }
+        let (a, overflowed) = (family.cell(["a"], 1), family.cell(["b"], 0));
+        on_three_copies(|| {
+            a.inc_by(1);
+            overflowed.inc_by(2);
         });
-        let cells = &series(&family, "a").cells;
-        assert_eq!(cells.shared[1].units(), 0, "only gauges use them");
-        assert_eq!(cells.copies.with(|copies| copies.len()), 3);
-        let mut registry = Registry::default();
-        family.register(&mut registry);
         assert_eq!(
-            crate::encode(&registry, crate::Format::Prometheus),
+            series(&family, "a")
+                .cells
+                .copies
+                .with(|copies| copies.len()),
+            3
+        );
+        assert_eq!(
+            exposition(&family),
             "# HELP aigateway_test_total Test.\n\
              # TYPE aigateway_test_total counter\n\
              aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
@@ -552,10 +553,7 @@ mod tests {
                 family.with(["a"], 0, |cell| cell.set_i64(7));
             });
         });
-        let mut registry = Registry::default();
-        family.register(&mut registry);
-        assert!(crate::encode(&registry, crate::Format::Prometheus)
-            .ends_with("aigateway_test_ratio{tenant_id=\"a\"} 7\n"));
+        assert!(exposition(&family).ends_with("aigateway_test_ratio{tenant_id=\"a\"} 7\n"));
     }
 
     /// Every cell through one lookup, first uncached, then cached.
