@@ -154,7 +154,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
     fn lookup<R>(&self, key: [&str; K], f: impl FnOnce(NonNull<C>) -> R) -> R {
         let inner = &*self.inner;
         if K == 0 {
-            return f(inner.fixed.first_shared());
+            return f(inner.fixed.for_this_thread());
         }
         let hash = key::hash(&inner.hasher, &key);
         let generation = inner.generation.load(Relaxed);
@@ -530,6 +530,26 @@ mod tests {
              aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n\
              aigateway_test_total{tenant_id=\"__overflow__\",status=\"success\"} 222\n\
              aigateway_test_total{tenant_id=\"__overflow__\",status=\"error\"} 0\n"
+        );
+    }
+
+    /// A family without open-set labels has one series, which every thread
+    /// records into: each into its copy.
+    #[test]
+    fn a_family_without_open_labels_has_copies_too() {
+        static FIXED: Descriptor = Descriptor {
+            name: "aigateway_test_errors_total",
+            labels: &[LabelDescriptor {
+                name: "status",
+                values: Some(&["success", "error"]),
+            }],
+            ..DESC
+        };
+        let family = Family::<CounterCell, 0>::new(&FIXED, 1);
+        on_three_copies(|| family.with([], 1, |cell| cell.inc_by(1)));
+        assert_eq!(family.inner.fixed.copies.with(|copies| copies.len()), 3);
+        assert!(
+            exposition(&family).ends_with("aigateway_test_errors_total{status=\"error\"} 111\n")
         );
     }
 

@@ -23,8 +23,9 @@
 //! of processors (at most [`MAX_SHARDS`]): with as many threads as cores,
 //! as in a tokio runtime, each has its copy, and more threads share them.
 //! Gauges are not copied (their value is the last one set, which copies
-//! could not add up). Records that look up a family without open-set labels,
-//! or land in the overflow series, use the shared cells.
+//! could not add up). So are families without open-set labels, whose one
+//! series every thread records into. Looked-up records that land in the
+//! overflow series use its shared cells.
 //!
 //! Memory: a series holds at most [`MAX_SHARDS`] copies, and only for
 //! threads that recorded into it.
@@ -91,8 +92,8 @@ pub(super) fn set_this_thread(n: usize) {
 /// series shares with the handles to it, which keep it alive.
 pub(super) struct CellSet<C> {
     desc: &'static Descriptor,
-    /// The series' own cells: what gauges record into, and records that
-    /// look up the fixed or overflow series.
+    /// The series' own cells: what gauges record into, and looked-up
+    /// records that land in the overflow series.
     pub(super) shared: Box<[C]>,
     pub(super) copies: Shards<C>,
 }
