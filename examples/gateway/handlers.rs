@@ -261,7 +261,7 @@ struct Streaming {
     labels: [String; 3],
     /// The tenant's series for the stream's route; none if recording is
     /// off.
-    route: Option<RouteSeries>,
+    route: Option<Arc<RouteSeries>>,
     started: Instant,
     interval: Duration,
     id: String,
@@ -292,7 +292,7 @@ fn stream_response(
     started: Instant,
     interval: Duration,
     labels: [&str; 3],
-    route: Option<RouteSeries>,
+    route: Option<Arc<RouteSeries>>,
 ) -> Response {
     let words = completion
         .content

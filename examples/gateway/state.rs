@@ -69,8 +69,9 @@ pub struct Tenant {
     spent_nanos: AtomicU64,
     series: Option<TenantSeries>,
     /// The tenant's series per route (provider and model), by route
-    /// number, made on the route's first request.
-    routes: Box<[OnceLock<Box<RouteSeries>>]>,
+    /// number, made on the route's first request; an `Arc`, so that a
+    /// stream holds them with one count.
+    routes: Box<[OnceLock<Arc<RouteSeries>>]>,
 }
 
 impl Tenant {
@@ -89,9 +90,9 @@ impl Tenant {
         &self,
         route: usize,
         bind: impl FnOnce() -> RouteSeries,
-    ) -> Option<&RouteSeries> {
+    ) -> Option<&Arc<RouteSeries>> {
         let series = self.routes.get(route)?;
-        Some(series.get_or_init(|| Box::new(bind())))
+        Some(series.get_or_init(|| Arc::new(bind())))
     }
 
     /// Adds `cost`; returns the share of the budget now spent.
@@ -184,7 +185,7 @@ impl AppState {
         provider: &Provider,
         model: usize,
         labels: (TenantId<'_>, aigateway_metrics::Provider<'_>, Model<'_>),
-    ) -> Option<&'t RouteSeries> {
+    ) -> Option<&'t Arc<RouteSeries>> {
         let (t, p, md) = labels;
         tenant.route_series(provider.route(model), || {
             self.metrics.route_series(t, p, md)

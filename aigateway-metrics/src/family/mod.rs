@@ -194,7 +194,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
     ) -> R {
         let inner = &*self.inner;
         let Some(series) = self.find_or_insert(key, hash) else {
-            return f(self.overflowed().first_shared());
+            return f(self.overflowed().for_this_thread());
         };
         inner.touch(&series);
         let first = series.cells.for_this_thread();
@@ -222,7 +222,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
                     self.inner.touch(&series);
                     Arc::clone(&series.cells)
                 }
-                None => self.overflowed(),
+                None => Arc::clone(self.overflowed()),
             }
         };
         SeriesCell { cells, index }
@@ -268,10 +268,12 @@ impl<C: Cell, const K: usize> Family<C, K> {
         Some(created)
     }
 
-    fn overflowed(&self) -> Arc<CellSet<C>> {
+    /// The overflow series, for a record or a handle that belongs in it,
+    /// counted.
+    fn overflowed(&self) -> &Arc<CellSet<C>> {
         self.inner.stats.count_overflow();
         self.inner.overflow_used.store(true, Relaxed);
-        Arc::clone(&self.inner.overflow)
+        &self.inner.overflow
     }
 
     /// The most open-set combinations the family keeps.

@@ -23,9 +23,9 @@
 //! of processors (at most [`MAX_SHARDS`]): with as many threads as cores,
 //! as in a tokio runtime, each has its copy, and more threads share them.
 //! Gauges are not copied (their value is the last one set, which copies
-//! could not add up). So are families without open-set labels, whose one
-//! series every thread records into. Looked-up records that land in the
-//! overflow series use its shared cells.
+//! could not add up). Families without open-set labels, whose one series
+//! every thread records into, and the overflow series, which a flood of new
+//! tenants sends every thread's records to, are copied like the others.
 //!
 //! Memory: a series holds at most [`MAX_SHARDS`] copies, and only for
 //! threads that recorded into it.
@@ -92,8 +92,7 @@ pub(super) fn set_this_thread(n: usize) {
 /// series shares with the handles to it, which keep it alive.
 pub(super) struct CellSet<C> {
     desc: &'static Descriptor,
-    /// The series' own cells: what gauges record into, and looked-up
-    /// records that land in the overflow series.
+    /// The series' own cells: what gauges record into.
     pub(super) shared: Box<[C]>,
     pub(super) copies: Shards<C>,
 }
@@ -117,15 +116,10 @@ impl<C: Cell> CellSet<C> {
             let len = self.shared.len();
             self.copies.first_cell(this_thread(), self.desc, len)
         } else {
-            self.first_shared()
+            // From the whole slice, so that the pointer may reach every
+            // cell (Miri caught one made from `&shared[0]`).
+            NonNull::from(&*self.shared).cast()
         }
-    }
-
-    /// The first of the shared cells, as a pointer that may reach every one
-    /// of them (made from the whole slice: Miri caught one made from
-    /// `&shared[0]`).
-    pub(super) fn first_shared(&self) -> NonNull<C> {
-        NonNull::from(&*self.shared).cast()
     }
 }
 
