@@ -4,6 +4,7 @@
 //! series are gone. Memory is measured with a counting global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
@@ -18,15 +19,30 @@ use aigateway_metrics::{
 /// Bytes allocated and not yet freed, by the whole process.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 
+thread_local! {
+    /// Bytes allocated by this thread less bytes it freed: what the
+    /// per-series figure counts, so that another test's thread ending (and
+    /// freeing its lookup cache) meanwhile does not count.
+    static THIS_THREAD: Cell<isize> = const { Cell::new(0) };
+}
+
 struct Counting;
+
+impl Counting {
+    fn count(bytes: isize) {
+        LIVE.fetch_add(bytes, Relaxed);
+        // A `Cell` has no destructor: it is there as long as the thread.
+        let _ = THIS_THREAD.try_with(|live| live.set(live.get() + bytes));
+    }
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        Self::count(layout.size() as isize);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        Self::count(-(layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -176,9 +192,9 @@ enum PcStatus {
 
 /// Bytes that `make` leaves allocated, per series it makes.
 fn bytes_per_series<T>(series: usize, make: impl FnOnce() -> T) -> f64 {
-    let before = LIVE.load(Relaxed);
+    let before = THIS_THREAD.with(Cell::get);
     let made = make();
-    let grown = LIVE.load(Relaxed) - before;
+    let grown = THIS_THREAD.with(Cell::get) - before;
     drop(made);
     grown as f64 / series as f64
 }
