@@ -120,3 +120,86 @@ fn concurrent_stream_guards_return_to_zero() {
     m.active_streams.register(&mut registry);
     assert!(encode(&registry, Format::Prometheus).ends_with("\naigateway_active_streams 0\n"));
 }
+
+/// A thread's records into a series go to a copy of its cells that only
+/// this thread writes to, while it owns one (threads beyond the copies
+/// that can be owned share copies, atomically). When a thread ends, its
+/// copy goes to the next thread: records made after that, from other
+/// thread-locals' destructors, must not go to it any more.
+mod threads_come_and_go {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::thread;
+
+    use super::*;
+
+    const ROUNDS: usize = 8;
+    /// More at once than the copies a thread can own (four).
+    const AT_ONCE: usize = 10;
+    const RECORDS: u64 = 20_000;
+    const AT_EXIT: u64 = 5_000;
+
+    fn record(m: &GatewayMetrics) {
+        let (t, p, md) = (TenantId("shared"), Provider("openai"), Model("m"));
+        m.record_request(t, p, md, Status::Success, 0.25).unwrap();
+    }
+
+    /// Records `AT_EXIT` requests when its thread ends. Set before the
+    /// thread's first record, it is dropped after what that record set up
+    /// (thread-locals are dropped last set, first dropped): after the
+    /// thread has given its copy back.
+    struct RecordAtExit(RefCell<Option<Arc<GatewayMetrics>>>);
+
+    impl Drop for RecordAtExit {
+        fn drop(&mut self) {
+            if let Some(m) = self.0.take() {
+                (0..AT_EXIT).for_each(|_| record(&m));
+            }
+        }
+    }
+
+    thread_local! {
+        static AT_EXIT_RECORDER: RecordAtExit = const { RecordAtExit(RefCell::new(None)) };
+    }
+
+    #[test]
+    fn threads_that_come_and_go_lose_nothing() {
+        let m = Arc::new(GatewayMetrics::default());
+        for _ in 0..ROUNDS {
+            let threads: Vec<_> = (0..AT_ONCE)
+                .map(|_| {
+                    let m = Arc::clone(&m);
+                    thread::spawn(move || {
+                        AT_EXIT_RECORDER.with(|r| *r.0.borrow_mut() = Some(Arc::clone(&m)));
+                        let (t, p, md) = (TenantId("shared"), Provider("openai"), Model("m"));
+                        let route = m.route_series(t, p, md);
+                        for _ in 0..RECORDS {
+                            record(&m);
+                            route.record_request(Status::Success, 0.25).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            // `join`, not a scope: it waits for the thread-locals'
+            // destructors too.
+            for thread in threads {
+                thread.join().unwrap();
+            }
+        }
+        let mut registry = Registry::default();
+        m.register(&mut registry);
+        let text = encode(&registry, Format::Prometheus);
+        let labels = "tenant_id=\"shared\",provider=\"openai\",model=\"m\"";
+        let n = ROUNDS as u64 * AT_ONCE as u64 * (2 * RECORDS + AT_EXIT);
+        for line in [
+            format!("aigateway_requests_total{{{labels},status=\"success\"}} {n}"),
+            format!("aigateway_request_duration_seconds_count{{{labels}}} {n}"),
+            format!(
+                "aigateway_request_duration_seconds_sum{{{labels}}} {}.0",
+                n / 4
+            ),
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
+        }
+    }
+}

@@ -1,5 +1,7 @@
 //! The value of one series, by kind. Each is a few atomics: recording is an
-//! atomic add or store, and a scrape reads without stopping the recorders.
+//! atomic add or store (or, into a copy that only the recording thread
+//! writes to, see `family::shard`, a load and a store), and a scrape reads
+//! without stopping the recorders.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -7,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
 
 use crate::descriptor::Descriptor;
+use crate::family::owns_its_copy;
 use crate::lines::Lines;
 
 /// The value of one series of a family of some kind.
@@ -40,7 +43,11 @@ impl CounterCell {
     /// Adds `units`.
     #[inline]
     pub fn inc_by(&self, units: u64) {
-        self.0.fetch_add(units, Relaxed);
+        if owns_its_copy() {
+            add_owned(&self.0, units);
+        } else {
+            self.0.fetch_add(units, Relaxed);
+        }
     }
 
     #[cfg(test)]
@@ -145,6 +152,12 @@ impl HistogramCell {
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
         let bucket = bucket_of(bounds, value);
+        if owns_its_copy() {
+            add_owned(&self.buckets[bucket], 1);
+            let sum = f64::from_bits(self.sum.load(Relaxed)) + value;
+            self.sum.store(sum.to_bits(), Relaxed);
+            return;
+        }
         self.buckets[bucket].fetch_add(1, Relaxed);
         let mut current = self.sum.load(Relaxed);
         loop {
@@ -158,6 +171,14 @@ impl HistogramCell {
             }
         }
     }
+}
+
+/// Adds to a cell of a copy this thread owns: no other thread writes to it,
+/// so a load and a store do what `fetch_add` does, without the locked
+/// instruction (which also holds up the loads after it).
+#[inline]
+fn add_owned(cell: &AtomicU64, n: u64) {
+    cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed);
 }
 
 /// The index of the first bound not below `value` (the bucket `value`

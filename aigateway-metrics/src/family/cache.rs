@@ -242,6 +242,21 @@ pub(super) fn put<T: Cached, C>(
     });
 }
 
+/// Drops this thread's cached series; whether the cache is now empty (or
+/// gone: the thread is being torn down). For a thread giving its owned
+/// copy number back, so that nothing it cached points at those copies.
+pub(super) fn empty_this_thread() -> bool {
+    CACHE
+        .try_with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => {
+                *cache = None;
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(true)
+}
+
 /// Empty sets, made on the heap: a `Sets` is too large for some stacks.
 fn new_sets() -> Box<Sets> {
     let sets: Box<[Set]> = (0..SETS).map(|_| Set([const { None }; WAYS])).collect();

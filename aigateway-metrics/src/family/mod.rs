@@ -19,6 +19,7 @@ mod encode;
 mod expiry;
 mod key;
 mod shard;
+pub(crate) use shard::owns_its_copy;
 
 use shard::CellSet;
 

@@ -5,8 +5,9 @@
 //! about twice its one-core time. So each thread records into cells of its
 //! own, made on its first record into the series (on the cache-miss path;
 //! its per-thread cache slot then points straight at them), and a scrape
-//! adds up every copy. Totals stay exact: every copy is atomic, and each
-//! counter copy only grows, so their sum only grows from scrape to scrape.
+//! adds up every copy. Totals stay exact: a copy is written by one thread
+//! at a time, or atomically (see below), and each counter copy only grows,
+//! so their sum only grows from scrape to scrape.
 //!
 //! A copy takes cache lines of its own (see [`Lines`]), and so do a
 //! histogram's buckets: no other thread writes to them. Measured before
@@ -19,16 +20,24 @@
 //! series served by every core would otherwise pass its lines between them
 //! on every request.
 //!
-//! Threads are numbered in the order they first record, modulo the number
-//! of processors (at most [`MAX_SHARDS`]): with as many threads as cores,
-//! as in a tokio runtime, each has its copy, and more threads share them.
+//! A thread's copy is its own: on its first record, a thread takes the
+//! lowest of [`MAX_SHARDS`] copy numbers no live thread has, and gives it
+//! back when it ends. Only it writes to those copies, so a record adds with
+//! a load and a store, not a locked instruction (a kept request, nine
+//! records, took 21 ns instead of 32). Threads beyond those share
+//! [`MAX_SHARDS`] more copies, one per processor at most, and add to them
+//! atomically: with as many threads as cores, as in a tokio runtime, each
+//! owns its copy. A thread giving its number back first records into a
+//! shared copy, and empties its lookup cache, which points at the copies
+//! the next owner will write to.
+//!
 //! Gauges are not copied (their value is the last one set, which copies
 //! could not add up). Families without open-set labels, whose one series
 //! every thread records into, and the overflow series, which a flood of new
 //! tenants sends every thread's records to, are copied like the others.
 //!
-//! Memory: a series holds at most [`MAX_SHARDS`] copies, and only for
-//! threads that recorded into it.
+//! Memory: a series holds at most twice [`MAX_SHARDS`] copies, and only
+//! for threads that recorded into it.
 
 use std::cell::Cell as StdCell;
 use std::ptr::NonNull;
@@ -43,48 +52,119 @@ use crate::cell::Cell;
 use crate::descriptor::Descriptor;
 use crate::lines::Lines;
 
-/// The most copies of a series' cells.
+/// The most threads that own a copy each, and the most copies threads
+/// beyond those share.
 pub(super) const MAX_SHARDS: usize = 4;
 
-/// How many copies a series may have here: one per processor, up to
-/// [`MAX_SHARDS`].
+/// Copy numbers: `0..MAX_SHARDS` are owned, one thread each; from
+/// `MAX_SHARDS`, shared.
+const COPIES: usize = 2 * MAX_SHARDS;
+
+/// A thread's number before its first record.
+const UNNUMBERED: usize = usize::MAX;
+
+/// How many shared copies a series may have here: one per processor, up
+/// to [`MAX_SHARDS`].
 static SHARDS: LazyLock<usize> = LazyLock::new(|| {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_SHARDS)
 });
 
+/// The owned copy numbers taken by live threads, one bit each.
+static OWNED: AtomicUsize = AtomicUsize::new(0);
+
 thread_local! {
-    /// This thread's copy number, or `MAX_SHARDS` until its first record.
-    static THIS_THREAD: StdCell<usize> = const { StdCell::new(MAX_SHARDS) };
+    /// This thread's copy number, or `UNNUMBERED` until its first record.
+    /// A `Cell<usize>` has nothing to drop, so this thread-local is there
+    /// for as long as the thread runs, destructors of others included.
+    static THIS_THREAD: StdCell<usize> = const { StdCell::new(UNNUMBERED) };
+    /// Gives this thread's owned number back when the thread ends.
+    static OWNER: Owner = const { Owner(StdCell::new(None)) };
 }
 
-/// The copy this thread records into: 0 to `SHARDS - 1`.
+/// The copy this thread records into: owned (below `MAX_SHARDS`) or
+/// shared.
 #[inline]
 pub(super) fn this_thread() -> usize {
-    // A `Cell<usize>` has nothing to drop, so the thread-local is there
-    // for as long as the thread runs.
     let n = THIS_THREAD.with(StdCell::get);
-    if n < MAX_SHARDS {
+    if n < COPIES {
         n
     } else {
         number_this_thread()
     }
 }
 
+/// Whether this thread records into a copy no other thread writes to, so
+/// that a load and a store add to a cell, without a locked instruction:
+/// about a third of what a handle's record took with one.
+///
+/// Only for cells reached through [`CellSet::for_this_thread`] on this
+/// thread, or through this thread's lookup cache (which the thread's owned
+/// number outlives, see [`Owner`]).
+#[inline]
+pub(crate) fn owns_its_copy() -> bool {
+    THIS_THREAD.with(StdCell::get) < MAX_SHARDS
+}
+
+/// Numbers this thread: the lowest owned number no live thread has, else
+/// a shared one.
 #[cold]
 fn number_this_thread() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Relaxed) % *SHARDS;
+    static NEXT_SHARED: AtomicUsize = AtomicUsize::new(0);
+    let n = claim().unwrap_or_else(|| MAX_SHARDS + NEXT_SHARED.fetch_add(1, Relaxed) % *SHARDS);
     THIS_THREAD.with(|shard| shard.set(n));
     n
 }
 
-/// Makes this thread record into copy `n`: for tests that need copies
-/// whatever the machine's processors.
+/// Takes the lowest free owned number, and has [`OWNER`] give it back when
+/// the thread ends; `None` if all are taken, or if this thread is being
+/// torn down (nothing would give the number back).
+fn claim() -> Option<usize> {
+    OWNER
+        .try_with(|owner| {
+            let all = (1 << MAX_SHARDS) - 1;
+            // Acquire: the thread that gave the number back wrote its copies
+            // before; this thread's plain stores must come after those.
+            let taken = OWNED
+                .fetch_update(Acquire, Relaxed, |taken| {
+                    let free = !taken & all;
+                    (free != 0).then(|| taken | (1 << free.trailing_zeros()))
+                })
+                .ok()?;
+            let n = (!taken & all).trailing_zeros() as usize;
+            owner.0.set(Some(n));
+            Some(n)
+        })
+        .ok()
+        .flatten()
+}
+
+/// This thread's owned number, given back when the thread ends.
+struct Owner(StdCell<Option<usize>>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let Some(n) = self.0.take() else { return };
+        // Destructors of other thread-locals may still record: from now on,
+        // into a shared copy, atomically.
+        THIS_THREAD.with(|shard| shard.set(MAX_SHARDS + n % *SHARDS));
+        // The lookup cache points at the owned copies: once another thread
+        // owns them, a record through it would race with that thread's. A
+        // cache that cannot be emptied keeps the number from being reused.
+        if super::cache::empty_this_thread() {
+            // Release: the next owner sees every store to the copies.
+            OWNED.fetch_and(!(1 << n), Release);
+        }
+    }
+}
+
+/// Makes this thread record into copy `n` (owned by this thread, if below
+/// `MAX_SHARDS`): for tests that need copies whatever the machine's
+/// processors. Each test thread takes a number of its own.
 #[cfg(test)]
 pub(super) fn set_this_thread(n: usize) {
-    assert!(n < MAX_SHARDS, "copy {n} of at most {MAX_SHARDS}");
+    assert!(n < COPIES, "copy {n} of at most {COPIES}");
     THIS_THREAD.with(|shard| shard.set(n));
 }
 
@@ -128,14 +208,14 @@ pub(super) struct Shards<C> {
     made: Mutex<Vec<(usize, Lines<C>)>>,
     /// The first cell of each thread number's copy, once made: what a
     /// record reads, without the lock.
-    first: [AtomicPtr<C>; MAX_SHARDS],
+    first: [AtomicPtr<C>; COPIES],
 }
 
 impl<C: Cell> Shards<C> {
     pub fn new() -> Self {
         Shards {
             made: Mutex::new(Vec::new()),
-            first: [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_SHARDS],
+            first: [const { AtomicPtr::new(std::ptr::null_mut()) }; COPIES],
         }
     }
 
