@@ -46,6 +46,24 @@ impl<T> Lines<T> {
         Lines { first, len }
     }
 
+    /// The first value, owning the block: give it back to
+    /// [`Lines::from_raw`] with the same `len` to drop the values and free
+    /// the block.
+    pub fn into_raw(self) -> NonNull<T> {
+        let first = self.first;
+        std::mem::forget(self);
+        first
+    }
+
+    /// The values `into_raw` gave out.
+    ///
+    /// # Safety
+    /// `first` must come from `into_raw` of a `Lines<T>` of `len` values,
+    /// and be put back once.
+    pub unsafe fn from_raw(first: NonNull<T>, len: usize) -> Self {
+        Lines { first, len }
+    }
+
     /// The block for `len` values: aligned to a line, whole lines long.
     fn layout(len: usize) -> Layout {
         Layout::array::<T>(len)
@@ -116,6 +134,19 @@ mod tests {
             drop(lines);
             assert_eq!(DROPPED.load(Relaxed) - before, len);
         }
+        let before = DROPPED.load(Relaxed);
+        let first = Lines::new(3, Counted).into_raw();
+        assert_eq!(
+            DROPPED.load(Relaxed),
+            before,
+            "the values outlive `into_raw`"
+        );
+        // SAFETY: from `into_raw` of 3 values, put back once.
+        let lines = unsafe { Lines::from_raw(first, 3) };
+        assert_eq!(lines.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
+        drop(lines);
+        assert_eq!(DROPPED.load(Relaxed) - before, 3);
+
         let atomics = Lines::new(11, |i| AtomicU64::new(i as u64));
         atomics[10].fetch_add(1, Relaxed);
         let values: Vec<u64> = atomics.iter().map(|a| a.load(Relaxed)).collect();

@@ -8,7 +8,7 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, LabelSetEncoder,
 };
 
-use super::shard::Shards;
+use super::shard::CellSet;
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
@@ -30,8 +30,7 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             .iter()
             .map(|s| Entry {
                 key: &s.key,
-                cells: &s.cells.shared,
-                copies: &s.cells.copies,
+                cells: &s.cells,
             })
             .collect();
         entries.sort_unstable_by(|a, b| a.key.cmp(b.key));
@@ -39,43 +38,37 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
         if K == 0 {
             entries.push(Entry {
                 key: &no_key,
-                cells: &inner.fixed.shared,
-                copies: &inner.fixed.copies,
+                cells: &inner.fixed,
             });
         }
         let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
         if inner.overflow_used.load(Relaxed) {
             entries.push(Entry {
                 key: &overflow_key,
-                cells: &inner.overflow.shared,
-                copies: &inner.overflow.copies,
+                cells: &inner.overflow,
             });
         }
-        for Entry { key, cells, copies } in entries {
-            copies.with(|copies| {
-                for (index, cell) in cells.iter().enumerate() {
-                    // The cell and every thread's copy of it.
-                    let all = std::iter::once(cell).chain(copies.iter().map(|(_, c)| &c[index]));
-                    if desc.labels.is_empty() {
-                        C::encode(all, inner.config, desc, &mut metric)?;
-                    } else {
-                        let labels = Labels { desc, key, index };
-                        C::encode(all, inner.config, desc, &mut metric.encode_family(&labels)?)?;
-                    }
+        for Entry { key, cells } in entries {
+            for (index, cell) in cells.shared.iter().enumerate() {
+                // The cell and every thread's copy of it.
+                let all = std::iter::once(cell).chain(cells.copies().map(|c| &c[index]));
+                if desc.labels.is_empty() {
+                    C::encode(all, inner.config, desc, &mut metric)?;
+                } else {
+                    let labels = Labels { desc, key, index };
+                    C::encode(all, inner.config, desc, &mut metric.encode_family(&labels)?)?;
                 }
-                Ok(())
-            })?;
+            }
         }
         Ok(())
     }
 }
 
-/// A series to write out: its key, its own cells, and the recording
+/// A series to write out: its key, and its cells with the recording
 /// threads' copies of them.
 struct Entry<'a, C, const K: usize> {
     key: &'a [Box<str>; K],
-    cells: &'a [C],
-    copies: &'a Shards<C>,
+    cells: &'a CellSet<C>,
 }
 
 /// The labels of one cell: open-set values from the key, closed-set values

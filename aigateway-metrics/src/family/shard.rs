@@ -42,11 +42,10 @@
 use std::cell::Cell as StdCell;
 use std::ptr::NonNull;
 use std::sync::atomic::{
-    AtomicPtr, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+    AtomicPtr, AtomicUsize, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed,
+    Ordering::Release,
 };
 use std::sync::LazyLock;
-
-use parking_lot::Mutex;
 
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
@@ -174,7 +173,11 @@ pub(super) struct CellSet<C> {
     desc: &'static Descriptor,
     /// The series' own cells: what gauges record into.
     pub(super) shared: Box<[C]>,
-    pub(super) copies: Shards<C>,
+    /// The first cell of each copy number's copy, once made: a block of
+    /// `shared.len()` cells made by [`Lines::into_raw`], owned here and
+    /// never removed, so that its cells stay where they are as long as
+    /// `self` lives. A record reads it without a lock.
+    copies: [AtomicPtr<C>; COPIES],
 }
 
 impl<C: Cell> CellSet<C> {
@@ -183,7 +186,7 @@ impl<C: Cell> CellSet<C> {
         CellSet {
             desc,
             shared: (0..len).map(|_| C::new(desc)).collect(),
-            copies: Shards::new(),
+            copies: [const { AtomicPtr::new(std::ptr::null_mut()) }; COPIES],
         }
     }
 
@@ -193,65 +196,61 @@ impl<C: Cell> CellSet<C> {
     #[inline]
     pub(super) fn for_this_thread(&self) -> NonNull<C> {
         if C::SHARDED {
-            let len = self.shared.len();
-            self.copies.first_cell(this_thread(), self.desc, len)
+            let n = this_thread();
+            match NonNull::new(self.copies[n].load(Acquire)) {
+                Some(first) => first,
+                None => self.make(n),
+            }
         } else {
             // From the whole slice, so that the pointer may reach every
             // cell (Miri caught one made from `&shared[0]`).
             NonNull::from(&*self.shared).cast()
         }
     }
-}
 
-/// The copies of a series' cells, by thread number.
-pub(super) struct Shards<C> {
-    made: Mutex<Vec<(usize, Lines<C>)>>,
-    /// The first cell of each thread number's copy, once made: what a
-    /// record reads, without the lock.
-    first: [AtomicPtr<C>; COPIES],
-}
-
-impl<C: Cell> Shards<C> {
-    pub fn new() -> Self {
-        Shards {
-            made: Mutex::new(Vec::new()),
-            first: [const { AtomicPtr::new(std::ptr::null_mut()) }; COPIES],
-        }
-    }
-
-    /// The first cell of copy `shard`, made if need be. The cells
-    /// stay where they are as long as `self` lives: copies are blocks of
-    /// their own, never removed. A copy takes whole cache lines, so that no
-    /// other thread's writes share them, whatever the allocator.
-    #[inline]
-    pub fn first_cell(&self, shard: usize, desc: &Descriptor, len: usize) -> NonNull<C> {
-        match NonNull::new(self.first[shard].load(Acquire)) {
-            Some(first) => first,
-            None => self.make(shard, desc, len),
-        }
-    }
-
+    /// Makes copy `n`, unless another thread sharing the number just did.
+    /// A copy takes whole cache lines, so that no other thread's writes
+    /// share them, whatever the allocator; and room for itself only, as
+    /// most series are recorded into by few threads, and a family holds
+    /// thousands of series.
     #[cold]
-    fn make(&self, shard: usize, desc: &Descriptor, len: usize) -> NonNull<C> {
-        let mut shards = self.made.lock();
-        let position = match shards.iter().position(|(n, _)| *n == shard) {
-            Some(position) => position,
-            None => {
-                // Room for this copy only: most series are recorded into
-                // by few threads, and a family holds thousands of series.
-                shards.reserve_exact(1);
-                shards.push((shard, Lines::new(len, |_| C::new(desc))));
-                shards.len() - 1
+    fn make(&self, n: usize) -> NonNull<C> {
+        let len = self.shared.len();
+        let made = Lines::new(len, |_| C::new(self.desc)).into_raw();
+        // Release: a thread that loads the pointer sees the cells made;
+        // Acquire: this one sees the cells of a copy made meanwhile.
+        let null = std::ptr::null_mut();
+        match self.copies[n].compare_exchange(null, made.as_ptr(), AcqRel, Acquire) {
+            Ok(_) => made,
+            Err(theirs) => {
+                // SAFETY: `made` came from `into_raw` of `len` cells above,
+                // and went nowhere else.
+                drop(unsafe { Lines::<C>::from_raw(made, len) });
+                NonNull::new(theirs).expect("the exchange failed on a copy made")
             }
-        };
-        let first = NonNull::from(&*shards[position].1).cast::<C>();
-        // Release: a thread that loads the pointer sees the cells made.
-        self.first[shard].store(first.as_ptr(), Release);
-        first
+        }
     }
 
-    /// Calls `f` with the copies, in the order they were made.
-    pub fn with<R>(&self, f: impl FnOnce(&[(usize, Lines<C>)]) -> R) -> R {
-        f(&self.made.lock())
+    /// The copies made, by copy number: what a scrape adds up.
+    pub(super) fn copies(&self) -> impl Iterator<Item = &[C]> {
+        let len = self.shared.len();
+        self.copies.iter().filter_map(move |first| {
+            let first = NonNull::new(first.load(Acquire))?;
+            // SAFETY: a copy is `len` cells, alive as long as `self`.
+            Some(unsafe { NonNull::slice_from_raw_parts(first, len).as_ref() })
+        })
+    }
+}
+
+impl<C> Drop for CellSet<C> {
+    fn drop(&mut self) {
+        let len = self.shared.len();
+        for first in &mut self.copies {
+            if let Some(first) = NonNull::new(*first.get_mut()) {
+                // SAFETY: made by `into_raw` of `len` cells in `make`, and
+                // put back together once, here.
+                drop(unsafe { Lines::<C>::from_raw(first, len) });
+            }
+        }
     }
 }
