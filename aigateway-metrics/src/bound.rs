@@ -1,7 +1,7 @@
 //! Handles to one series, looked up once, for code that records into the
 //! same series many times: a stream's output tokens chunk by chunk, a
 //! connection's requests, a tenant's budget gauge kept with the tenant. A
-//! record through one is an atomic add or store (or a histogram
+//! record through one is an add or a store (or a histogram
 //! observation), with no hashing and no lookup.
 //!
 //! A handle holds its series' cells, like a guard or a timer does:

@@ -41,6 +41,12 @@ pub struct CounterCell(AtomicU64);
 
 impl CounterCell {
     /// Adds `units`.
+    ///
+    /// On the recording thread's own cells only, as the family gives them
+    /// (a lookup's closure, a `SeriesCell` dereferenced on this thread): a
+    /// thread that owns its copy adds with a load and a store, which
+    /// another thread writing the same cell would undo (no memory error,
+    /// lost counts).
     #[inline]
     pub fn inc_by(&self, units: u64) {
         if owns_its_copy() {
@@ -148,7 +154,9 @@ pub struct HistogramCell {
 }
 
 impl HistogramCell {
-    /// Counts a value that was checked to be finite and not negative.
+    /// Counts a value that was checked to be finite and not negative; on
+    /// the recording thread's own cells only, as for
+    /// [`CounterCell::inc_by`].
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
         let bucket = bucket_of(bounds, value);

@@ -13,7 +13,7 @@
 //! such as [`record_request`]. A gateway that keeps state per tenant can
 //! keep the tenant's series with it, looked up once
 //! ([`GatewayMetrics::tenant_series`], [`GatewayMetrics::route_series`]),
-//! and record a request with atomic adds alone.
+//! and record a request with no lookup at all.
 //!
 //! ```
 //! use aigateway_metrics::{encode, Format, GatewayMetrics, Model, Provider, Status, TenantId};
@@ -236,7 +236,7 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// let mut sent = String::new();
 /// for chunk in ["Hel", "lo", ", world"] {
 ///     sent.push_str(chunk); // to the client
-///     tokens.inc(); // one token per chunk here: an atomic add
+///     tokens.inc(); // one token per chunk here: an add, no lookup
 /// }
 /// drop(tokens); // the stream ended; the series may expire once idle
 /// assert!(encode(&registry, Format::Prometheus).ends_with(

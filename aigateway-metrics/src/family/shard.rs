@@ -23,8 +23,8 @@
 //! A thread's copy is its own: on its first record, a thread takes the
 //! lowest of [`MAX_SHARDS`] copy numbers no live thread has, and gives it
 //! back when it ends. Only it writes to those copies, so a record adds with
-//! a load and a store, not a locked instruction (a kept request, nine
-//! records, took 21 ns instead of 32). Threads beyond those share
+//! a load and a store, not a locked instruction (the benchmark's request
+//! through kept series took 21 ns instead of 32). Threads beyond those share
 //! [`MAX_SHARDS`] more copies, one per processor at most, and add to them
 //! atomically: with as many threads as cores, as in a tokio runtime, each
 //! owns its copy. A thread giving its number back first records into a
