@@ -95,8 +95,7 @@ pub(super) fn this_thread() -> usize {
 }
 
 /// Whether this thread records into a copy no other thread writes to, so
-/// that a load and a store add to a cell, without a locked instruction:
-/// about a third of what a handle's record took with one.
+/// that a load and a store add to a cell, without a locked instruction.
 ///
 /// Only for cells reached through [`CellSet::for_this_thread`] on this
 /// thread, or through this thread's lookup cache (which the thread's owned
