@@ -110,9 +110,15 @@ pub(crate) fn owns_its_copy() -> bool {
 #[cold]
 fn number_this_thread() -> usize {
     static NEXT_SHARED: AtomicUsize = AtomicUsize::new(0);
-    let n = claim().unwrap_or_else(|| MAX_SHARDS + NEXT_SHARED.fetch_add(1, Relaxed) % *SHARDS);
+    let n = claim().unwrap_or_else(|| shared(NEXT_SHARED.fetch_add(1, Relaxed)));
     THIS_THREAD.with(|shard| shard.set(n));
     n
+}
+
+/// Shared copy number `k`, of as many as there are processors (up to
+/// [`MAX_SHARDS`]).
+fn shared(k: usize) -> usize {
+    MAX_SHARDS + k % *SHARDS
 }
 
 /// Takes the lowest free owned number, and has [`OWNER`] give it back when
@@ -146,7 +152,7 @@ impl Drop for Owner {
         let Some(n) = self.0.take() else { return };
         // Destructors of other thread-locals may still record: from now on,
         // into a shared copy, atomically.
-        THIS_THREAD.with(|shard| shard.set(MAX_SHARDS + n % *SHARDS));
+        THIS_THREAD.with(|shard| shard.set(shared(n)));
         // The lookup cache points at the owned copies: once another thread
         // owns them, a record through it would race with that thread's. A
         // cache that cannot be emptied keeps the number from being reused.
