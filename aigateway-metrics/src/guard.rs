@@ -19,6 +19,7 @@ pub struct GaugeGuard {
 impl GaugeGuard {
     #[doc(hidden)]
     pub fn new(cell: SeriesCell<GaugeCell>) -> GaugeGuard {
+        let cell = cell.holding_only();
         cell.add_i64(1);
         GaugeGuard { cell }
     }

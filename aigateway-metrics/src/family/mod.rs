@@ -28,7 +28,6 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Instant;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::RwLock;
@@ -72,8 +71,6 @@ struct Inner<C: Cell, const K: usize> {
     stats: Arc<FamilyStats>,
     /// Idle time after which a series is removed, in nanoseconds; 0: never.
     expire_after: AtomicU64,
-    /// What `Series::active_at` counts from.
-    origin: Instant,
 }
 
 /// One combination of open-set values and its cells.
@@ -86,10 +83,8 @@ struct Series<C, const K: usize> {
     /// shared with the guards, timers and bound handles made for it
     /// ([`SeriesCell`]).
     cells: Arc<CellSet<C>>,
-    /// Recorded into since the last scrape; kept only while expiry is on.
+    /// Recorded into through a lookup since the last expiry pass.
     touched: AtomicBool,
-    /// When it was last seen recorded into, in nanoseconds since `origin`.
-    active_at: AtomicU64,
 }
 
 impl<C: Cell, const K: usize> Family<C, K> {
@@ -113,7 +108,6 @@ impl<C: Cell, const K: usize> Family<C, K> {
                 overflow_used: AtomicBool::new(false),
                 stats: Arc::new(FamilyStats::new(desc.name)),
                 expire_after: AtomicU64::new(0),
-                origin: Instant::now(),
             }),
         }
     }
@@ -194,10 +188,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
         f: impl FnOnce(NonNull<C>) -> R,
     ) -> R {
         let inner = &*self.inner;
-        let Some(series) = self.find_or_insert(key, hash) else {
+        let Some(series) = self.find_or_insert(key, hash, Arc::clone) else {
             return f(self.overflowed().for_this_thread());
         };
-        inner.touch(&series);
         let first = series.cells.for_this_thread();
         // `series` holds the cells and their copies while `f` runs; then
         // the cache takes it.
@@ -218,21 +211,31 @@ impl<C: Cell, const K: usize> Family<C, K> {
             Arc::clone(&self.inner.fixed)
         } else {
             let hash = key::hash(&self.inner.hasher, &key);
-            match self.find_or_insert(key, hash) {
-                Some(series) => {
-                    self.inner.touch(&series);
-                    Arc::clone(&series.cells)
-                }
-                None => Arc::clone(self.overflowed()),
-            }
+            self.find_or_insert(key, hash, |series| Arc::clone(&series.cells))
+                .unwrap_or_else(|| Arc::clone(self.overflowed()))
         };
-        SeriesCell { cells, index }
+        SeriesCell {
+            cells,
+            index,
+            notes_drop: true,
+        }
     }
 
-    /// The series of `key` from the shared map, inserted if need be; `None`
-    /// when it belongs in the overflow series.
-    fn find_or_insert(&self, key: [&str; K], hash: u64) -> Option<Arc<Series<C, K>>> {
+    /// `hold` of the series of `key` from the shared map, inserted if need
+    /// be; `None` when it belongs in the overflow series. The series is
+    /// marked touched, and `hold` runs, under the map's lock, so that no
+    /// expiry pass removes the series before its caller holds it.
+    fn find_or_insert<R>(
+        &self,
+        key: [&str; K],
+        hash: u64,
+        hold: impl FnOnce(&Arc<Series<C, K>>) -> R,
+    ) -> Option<R> {
         let inner = &*self.inner;
+        let hold = |series: &Arc<Series<C, K>>| {
+            inner.touch(series);
+            hold(series)
+        };
         let full = |len| {
             len >= inner.limit.load(Relaxed)
                 || key
@@ -243,7 +246,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         {
             let series = inner.series.read();
             if let Some(found) = series.find(hash, matches) {
-                return Some(Arc::clone(found));
+                return Some(hold(found));
             }
             if full(series.len()) {
                 return None;
@@ -251,7 +254,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
         let mut series = inner.series.write();
         if let Some(found) = series.find(hash, matches) {
-            return Some(Arc::clone(found));
+            return Some(hold(found));
         }
         if full(series.len()) {
             return None;
@@ -261,12 +264,10 @@ impl<C: Cell, const K: usize> Family<C, K> {
             key: key.map(Box::from),
             cells: new_cells(inner.desc, inner.cells_per_series),
             touched: AtomicBool::new(false),
-            active_at: AtomicU64::new(inner.now()),
         });
-        series.insert_unique(hash, Arc::clone(&created), |s| {
-            key::hash(&inner.hasher, &s.key)
-        });
-        Some(created)
+        let held = hold(&created);
+        series.insert_unique(hash, created, |s| key::hash(&inner.hasher, &s.key));
+        Some(held)
     }
 
     /// The overflow series, for a record or a handle that belongs in it,
@@ -332,10 +333,22 @@ impl<C: Cell, const K: usize> Family<C, K> {
 /// One cell of a series, held after one lookup: what guards, timers and
 /// bound handles record into. It holds the series' cells and their copies,
 /// which keeps the series from expiring while it lives, and gives the
-/// cell of the recording thread's copy, as a looked-up record does.
+/// cell of the recording thread's copy, as a looked-up record does. When
+/// dropped it notes the time as the series' last activity, unless made
+/// [`SeriesCell::holding_only`].
 pub struct SeriesCell<C> {
     cells: Arc<CellSet<C>>,
     index: usize,
+    notes_drop: bool,
+}
+
+impl<C> SeriesCell<C> {
+    /// The cell, whose drop notes nothing: for a guard, whose increment
+    /// and decrement cancel out, so that holding the series is all it does.
+    pub fn holding_only(mut self) -> Self {
+        self.notes_drop = false;
+        self
+    }
 }
 
 impl<C: Cell> Deref for SeriesCell<C> {
@@ -350,12 +363,23 @@ impl<C: Cell> Deref for SeriesCell<C> {
     }
 }
 
+impl<C> Drop for SeriesCell<C> {
+    /// Notes the time: what a handle recorded counts as activity of its
+    /// series until it is dropped.
+    fn drop(&mut self) {
+        if self.notes_drop {
+            self.cells.active_at.fetch_max(expiry::now(), Relaxed);
+        }
+    }
+}
+
 // By hand: a derived `Clone` would ask for `C: Clone`, which cells are not.
 impl<C> Clone for SeriesCell<C> {
     fn clone(&self) -> Self {
         SeriesCell {
             cells: Arc::clone(&self.cells),
             index: self.index,
+            notes_drop: self.notes_drop,
         }
     }
 }
@@ -429,7 +453,7 @@ mod tests {
     fn series(family: &Family<CounterCell, 1>, tenant: &str) -> Arc<Series<CounterCell, 1>> {
         let hash = key::hash(&family.inner.hasher, &[tenant]);
         family
-            .find_or_insert([tenant], hash)
+            .find_or_insert([tenant], hash, Arc::clone)
             .expect("below the limit")
     }
 

@@ -42,7 +42,7 @@
 use std::cell::Cell as StdCell;
 use std::ptr::NonNull;
 use std::sync::atomic::{
-    AtomicPtr, AtomicUsize, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed,
+    AtomicPtr, AtomicU64, AtomicUsize, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed,
     Ordering::Release,
 };
 use std::sync::LazyLock;
@@ -183,6 +183,9 @@ pub(super) struct CellSet<C> {
     /// never removed, so that its cells stay where they are as long as
     /// `self` lives. A record reads it without a lock.
     copies: [AtomicPtr<C>; COPIES],
+    /// When the series was last seen active (see [`super::expiry`]): made,
+    /// recorded into at a pass, or let go by a handle.
+    pub(super) active_at: AtomicU64,
 }
 
 impl<C: Cell> CellSet<C> {
@@ -192,6 +195,7 @@ impl<C: Cell> CellSet<C> {
             desc,
             shared: (0..len).map(|_| C::new(desc)).collect(),
             copies: [const { AtomicPtr::new(std::ptr::null_mut()) }; COPIES],
+            active_at: AtomicU64::new(super::expiry::now()),
         }
     }
 
