@@ -8,14 +8,15 @@
 //! BENCH_QUICK=1 cargo bench -p aigateway-metrics-bench --bench recording   # under a minute
 //! ```
 
-use std::hint::black_box;
+mod sweep;
+
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering::Relaxed};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use aigateway_metrics::{LabelValue, Metric, Model, ProviderErrorType, TenantId};
-use aigateway_metrics_bench::RequestScenario;
 use criterion::Criterion;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
@@ -25,6 +26,58 @@ use prometheus_client::metrics::histogram::Histogram;
 const BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
 const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
 const MODELS: [&str; 3] = ["gpt-4o-mini", "claude-3-5-sonnet", "gemini-1.5-pro"];
+
+// ---- the heap each library holds ----------------------------------------------
+
+/// The system allocator, counting live bytes while [`live_heap_bytes`]
+/// runs; otherwise one load of a flag no thread writes, so that libraries
+/// that allocate per record pay nothing for it in the timed scenarios.
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call goes to `System` unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_add(layout.size() as isize, Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, counting the heap from its start, and gives what `f` returns:
+/// a count it took with [`live_bytes_now`].
+fn live_heap_bytes(f: impl FnOnce() -> isize) -> isize {
+    LIVE.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+    let bytes = f();
+    COUNTING.store(false, Relaxed);
+    bytes
+}
+
+/// The bytes allocated and not freed since [`live_heap_bytes`] started.
+fn live_bytes_now() -> isize {
+    LIVE.load(Relaxed)
+}
 
 // ---- this crate's families -------------------------------------------------
 
@@ -544,118 +597,6 @@ fn enums_only(c: &mut Criterion) {
     });
 }
 
-/// What one request of the example gateway records on its usual path (no
-/// cache hit, no error): duration and count, cache miss, tokens, cost and
-/// budget, for 100 tenants in turn. Ours only: no peer has these calls.
-/// `scripts/throughput.sh` gives the gateway's CPU time per request to set
-/// this against.
-fn gateway_request(c: &mut Criterion) {
-    let scenario = RequestScenario::new("gpt-4o-mini");
-    let took = |i: u64| Duration::from_micros(i % 5000);
-    bench_threads(c, "request", "aigateway_metrics", &|th, i| {
-        scenario.record(i as usize + th * 50, took(i));
-    });
-    // The same records through each tenant's series, kept as the example
-    // gateway keeps them with the tenant.
-    bench_threads(c, "request", "aigateway_metrics_kept", &|th, i| {
-        scenario.record_kept(i as usize + th * 50, took(i));
-    });
-}
-
-/// The `request` scenario as a gateway thread sees it: between two
-/// requests it walks `evict_kib` KiB of memory, as the gateway's HTTP, JSON
-/// and response-cache work does, which pushes the per-thread cache, series,
-/// keys and cells out of the processor's caches. Only the records are
-/// timed, each request on its own (`Instant` included, about 20-40 ns):
-/// the median ns per request of five batches. Outside criterion, which
-/// would run the untimed walks for hours to fill its time budget. With
-/// `kept`, through each tenant's kept series, as the example gateway
-/// records.
-fn cold_request_ns(evict_kib: usize, kept: bool) -> f64 {
-    let scenario = RequestScenario::new("gpt-4o-mini-2024-07-18");
-    let mut memory = vec![0u64; evict_kib * 1024 / 8];
-    let mut batches: Vec<f64> = (0..5)
-        .map(|_| {
-            let requests = 4_000;
-            let mut timed = Duration::ZERO;
-            for i in 0..requests {
-                for word in memory.iter_mut().step_by(8) {
-                    *word = word.wrapping_add(1);
-                }
-                black_box(&mut memory);
-                let took = Duration::from_micros(i as u64);
-                let start = Instant::now();
-                if kept {
-                    scenario.record_kept(i, took);
-                } else {
-                    scenario.record(i, took);
-                }
-                timed += start.elapsed();
-            }
-            timed.as_nanos() as f64 / requests as f64
-        })
-        .collect();
-    batches.sort_by(f64::total_cmp);
-    batches[2]
-}
-
-/// Encoding 10,000 counter series (2,500 tenants x 2 providers x 2 models,
-/// one status) to the Prometheus text format, through the same encoder.
-fn exposition(c: &mut Criterion) {
-    let tenants: Vec<String> = (0..2_500).map(|i| format!("tenant-{i:05}")).collect();
-    let ours = RequestsFamily::new();
-    let pc: Family<PcLabels, Counter> = Family::default();
-    for tenant in &tenants {
-        for provider in [Upstream::OpenAi, Upstream::Anthropic] {
-            for model in &MODELS[..2] {
-                ours.inc(TenantId(tenant), provider, Model(model), Outcome::Success);
-                let key = PcLabels {
-                    tenant_id: tenant.clone(),
-                    provider,
-                    model: model.to_string(),
-                    status: Outcome::Success,
-                };
-                pc.get_or_create(&key).inc();
-            }
-        }
-    }
-    // Ours exposes both statuses of each series (the error one at zero):
-    // count 10,000 samples on both sides by giving prometheus-client the
-    // error series too.
-    for tenant in &tenants {
-        for provider in [Upstream::OpenAi, Upstream::Anthropic] {
-            for model in &MODELS[..2] {
-                let key = PcLabels {
-                    tenant_id: tenant.clone(),
-                    provider,
-                    model: model.to_string(),
-                    status: Outcome::Error,
-                };
-                let _ = pc.get_or_create(&key);
-            }
-        }
-    }
-    let mut registry = prometheus_client::registry::Registry::default();
-    ours.register(&mut registry);
-    let mut pc_registry = prometheus_client::registry::Registry::default();
-    pc_registry.register("aigateway_bench_requests", "Requests.", pc);
-    c.bench_function("exposition_20k_samples/aigateway_metrics", |b| {
-        b.iter(|| {
-            black_box(aigateway_metrics::encode(
-                &registry,
-                aigateway_metrics::Format::Prometheus,
-            ))
-        })
-    });
-    c.bench_function("exposition_20k_samples/prometheus_client", |b| {
-        b.iter(|| {
-            let mut out = String::new();
-            prometheus_client::encoding::prometheus_text::encode(&mut out, &pc_registry).unwrap();
-            black_box(out)
-        })
-    });
-}
-
 // ---- the report ----------------------------------------------------------------------
 
 fn criterion_dir() -> PathBuf {
@@ -677,13 +618,196 @@ fn median_ns(id: &str) -> f64 {
     json["median"]["point_estimate"].as_f64().unwrap()
 }
 
-fn report() {
+/// The ratios the gateway-scale targets are set as, at every size and
+/// thread count: (what, numerator, denominator, target, at least).
+const SWEEP_TARGETS: [(&str, &str, &str, f64, bool); 3] = [
+    (
+        "prometheus / ours, looked up",
+        "prometheus",
+        "aigateway_metrics",
+        2.0,
+        true,
+    ),
+    (
+        "prometheus-client / ours, looked up",
+        "prometheus_client",
+        "aigateway_metrics",
+        3.0,
+        true,
+    ),
+    (
+        "prometheus / ours, kept",
+        "prometheus",
+        "aigateway_metrics_kept",
+        5.0,
+        true,
+    ),
+];
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The results section of `docs/performance.md`, from this run.
+fn report(memory: &[(&str, f64)], exposition: &sweep::Exposition) -> String {
+    use std::fmt::Write;
     let ns = |id: &str| median_ns(id);
-    println!("\n## ns per record (median), and ratios\n");
-    println!("| scenario | 1 thread | 2 threads |\n| --- | ---: | ---: |");
-    for group in ["counter", "histogram", "enum_counter"] {
-        let peers: &[&str] = match group {
-            "counter" => &[
+    let mut out = String::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown processor".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(
+        out,
+        "Commit {}, {}, {cores} cores, {}{}.\n",
+        command_output("git", &["rev-parse", "--short", "HEAD"]),
+        cpu,
+        command_output("date", &["-u", "+%Y-%m-%d"]),
+        if std::env::var_os("BENCH_QUICK").is_some() {
+            ", BENCH_QUICK"
+        } else {
+            ""
+        },
+    );
+
+    let _ = writeln!(
+        out,
+        "### A request, by working set: ns per request per thread (median)\n"
+    );
+    let _ = writeln!(out, "| routes | library | 1 thread | 2 threads | 2t / 1t |");
+    let _ = writeln!(out, "| ---: | --- | ---: | ---: | ---: |");
+    let sweep = |n: usize, lib: &str, t: usize| ns(&format!("sweep_{n}/{t}t/{lib}"));
+    for n in sweep::ROUTES {
+        for lib in sweep::LIBRARIES {
+            let (one, two) = (sweep(n, lib, 1), sweep(n, lib, 2));
+            let _ = writeln!(
+                out,
+                "| {n} | {lib} | {one:.1} | {two:.1} | {:.2} |",
+                two / one
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n### Ratios against the targets\n");
+    let _ = writeln!(
+        out,
+        "| ratio | target | 48, 1t | 48, 2t | 1,000, 1t | 1,000, 2t | 10,000, 1t | 10,000, 2t |"
+    );
+    let _ = writeln!(
+        out,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    let cells = |f: &dyn Fn(usize, usize) -> f64, target: f64, at_least: bool| {
+        let mut row = String::new();
+        for n in sweep::ROUTES {
+            for t in [1, 2] {
+                let v = f(n, t);
+                let met = if at_least { v >= target } else { v <= target };
+                let _ = write!(row, " {v:.2}{} |", if met { "" } else { " ✗" });
+            }
+        }
+        row
+    };
+    for (what, num, den, target, at_least) in SWEEP_TARGETS {
+        let row = cells(
+            &|n, t| sweep(n, num, t) / sweep(n, den, t),
+            target,
+            at_least,
+        );
+        let _ = writeln!(out, "| {what} | ≥ {target} |{row}");
+    }
+    for lib in ["aigateway_metrics", "aigateway_metrics_kept"] {
+        let mut row = String::new();
+        for n in sweep::ROUTES {
+            let v = sweep(n, lib, 2) / sweep(n, lib, 1);
+            let _ = write!(row, " | {v:.2}{}", if v <= 1.3 { "" } else { " ✗" });
+        }
+        let _ = writeln!(
+            out,
+            "| {lib}: 2 threads / 1 thread | ≤ 1.3 | {} |",
+            &row[3..].replace(" | ", " | | ")
+        );
+    }
+    for t in [1, 2] {
+        let v = ns(&format!("counter/{t}t/aigateway_metrics_bound"))
+            / ns(&format!("counter/{t}t/atomic_add"));
+        let _ = writeln!(
+            out,
+            "| bound counter / atomic add, 48 series, {t}t | ≤ 1.2 | {v:.2}{} | | | | | |",
+            if v <= 1.2 { "" } else { " ✗" }
+        );
+    }
+
+    let _ = writeln!(
+        out,
+        "\n### Memory at 10,000 routes, two recording threads\n"
+    );
+    let _ = writeln!(
+        out,
+        "| library | live heap bytes per route | / prometheus-client |"
+    );
+    let _ = writeln!(out, "| --- | ---: | ---: |");
+    let pc = memory
+        .iter()
+        .find(|(l, _)| *l == "prometheus_client")
+        .map_or(f64::NAN, |m| m.1);
+    for (lib, bytes) in memory {
+        let _ = writeln!(out, "| {lib} | {bytes:.0} | {:.2} |", bytes / pc);
+    }
+
+    let _ = writeln!(out, "\n### Exposition of 10,000 tenants (one route each)\n");
+    let e = exposition;
+    let (ours, gz, pcn) = (
+        ns("exposition_10k_tenants/aigateway_metrics"),
+        ns("exposition_10k_tenants/aigateway_metrics_gzip"),
+        ns("exposition_10k_tenants/prometheus_client"),
+    );
+    let _ = writeln!(out, "| | samples | bytes | ms |");
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: |");
+    let _ = writeln!(
+        out,
+        "| aigateway_metrics, text | {} | {} | {:.1} |",
+        e.samples,
+        e.bytes,
+        ours / 1e6
+    );
+    let _ = writeln!(
+        out,
+        "| aigateway_metrics, gzipped | {} | {} ({:.1}x smaller) | {:.1} |",
+        e.samples,
+        e.gzip_bytes,
+        e.bytes as f64 / e.gzip_bytes as f64,
+        gz / 1e6
+    );
+    let _ = writeln!(
+        out,
+        "| prometheus_client, text | {} | {} | {:.1} |",
+        e.pc_samples,
+        e.pc_bytes,
+        pcn / 1e6
+    );
+    let _ = writeln!(out, "\nOurs / prometheus-client, time: {:.2} (target ≤ 1); gzipped / text: {:.3} (target ≤ 0.125).", ours / pcn, e.gzip_bytes as f64 / e.bytes as f64);
+
+    let _ = writeln!(out, "\n### One record, 48 series: ns per record (median)\n");
+    let _ = writeln!(
+        out,
+        "| scenario | 1 thread | 2 threads |\n| --- | ---: | ---: |"
+    );
+    for (group, peers) in [
+        (
+            "counter",
+            &[
                 "atomic_add",
                 "aigateway_metrics",
                 "aigateway_metrics_bound",
@@ -693,141 +817,46 @@ fn report() {
                 "prometheus",
                 "metrics",
                 "measured",
-            ],
-            "histogram" => &[
+            ][..],
+        ),
+        (
+            "histogram",
+            &[
                 "aigateway_metrics",
                 "aigateway_metrics_bound",
                 "prometheus_client_owned_key",
                 "prometheus_client_prebuilt_key",
                 "prometheus",
                 "measured",
-            ],
-            _ => &["atomic_add", "aigateway_metrics", "measured"],
-        };
+            ][..],
+        ),
+        (
+            "enum_counter",
+            &["atomic_add", "aigateway_metrics", "measured"][..],
+        ),
+    ] {
         for peer in peers {
-            println!(
+            let _ = writeln!(
+                out,
                 "| {group} / {peer} | {:.1} | {:.1} |",
                 ns(&format!("{group}/1t/{peer}")),
                 ns(&format!("{group}/2t/{peer}"))
             );
         }
     }
-    for peer in ["aigateway_metrics", "aigateway_metrics_kept"] {
-        println!(
-            "| request / {peer} (ns per request) | {:.1} | {:.1} |",
-            ns(&format!("request/1t/{peer}")),
-            ns(&format!("request/2t/{peer}"))
-        );
-    }
-    for kib in [256, 1024, 4096] {
-        for (how, kept) in [("looked up", false), ("kept", true)] {
-            println!(
-                "| request, series {how}, {kib} KiB walked between requests (ns per request, not criterion) | {:.1} | |",
-                cold_request_ns(kib, kept)
-            );
-        }
-    }
-    let ours = |g: &str, t: &str| ns(&format!("{g}/{t}/aigateway_metrics"));
-    let ratio =
-        |what: &str, value: f64, target: &str| println!("| {what} | {value:.2} | {target} |");
-    println!("\n| ratio | this run | target |\n| --- | ---: | --- |");
-    ratio(
-        "counter, 1t: ours / atomic add",
-        ours("counter", "1t") / ns("counter/1t/atomic_add"),
-        "≤ 4",
-    );
-    ratio(
-        "counter, 1t: prometheus-client owned key / ours",
-        ns("counter/1t/prometheus_client_owned_key") / ours("counter", "1t"),
-        "≥ 10",
-    );
-    ratio(
-        "counter, 1t: prometheus / ours",
-        ns("counter/1t/prometheus") / ours("counter", "1t"),
-        "≥ 3",
-    );
-    ratio(
-        "counter: ours 2t / ours 1t",
-        ours("counter", "2t") / ours("counter", "1t"),
-        "≤ 1.5",
-    );
-    ratio(
-        "counter, 2t: prometheus-client owned key / ours",
-        ns("counter/2t/prometheus_client_owned_key") / ours("counter", "2t"),
-        "≥ 5",
-    );
-    for t in ["1t", "2t"] {
-        ratio(
-            &format!("histogram, {t}: prometheus-client / ours"),
-            ns(&format!("histogram/{t}/prometheus_client_prebuilt_key")) / ours("histogram", t),
-            "≥ 10",
-        );
-    }
-    ratio(
-        "enums only, 1t: ours / atomic add",
-        ours("enum_counter", "1t") / ns("enum_counter/1t/atomic_add"),
-        "≤ 2",
-    );
-    // The histogram target against prometheus-client's other way in: a key
-    // built per record, as the counter targets have it.
-    for t in ["1t", "2t"] {
-        ratio(
-            &format!("histogram, {t}: prometheus-client owned key / ours"),
-            ns(&format!("histogram/{t}/prometheus_client_owned_key")) / ours("histogram", t),
-            "(≥ 10 is set against the prebuilt key)",
-        );
-    }
-    // What no lookup can beat in this harness (`LookupFloor`), and what
-    // a record with no lookup at all (a bound handle) gives: the two ends
-    // any design of the looked-up path lies between.
-    ratio(
-        "counter, 1t: lookup floor / atomic add",
-        ns("counter/1t/lookup_floor") / ns("counter/1t/atomic_add"),
-        "(the counter's ≤ 4, for any lookup)",
-    );
-    ratio(
-        "counter, 1t: prometheus-client owned key / lookup floor",
-        ns("counter/1t/prometheus_client_owned_key") / ns("counter/1t/lookup_floor"),
-        "(the counter's ≥ 10, for any lookup)",
-    );
-    for t in ["1t", "2t"] {
-        ratio(
-            &format!("histogram, {t}: prometheus-client / ours through a bound handle"),
-            ns(&format!("histogram/{t}/prometheus_client_prebuilt_key"))
-                / ns(&format!("histogram/{t}/aigateway_metrics_bound")),
-            "(the histogram's ≥ 10, with no lookup)",
-        );
-    }
-    // A handle bound ahead of time skips the lookup the targets measure:
-    // what it costs, for the record.
-    for t in ["1t", "2t"] {
-        ratio(
-            &format!("counter, {t}: ours through a bound handle / atomic add"),
-            ns(&format!("counter/{t}/aigateway_metrics_bound"))
-                / ns(&format!("counter/{t}/atomic_add")),
-            "(no target)",
-        );
-    }
-    // measured has no target in the issue: how it compares, for the record.
-    for (g, t) in [
-        ("counter", "1t"),
-        ("counter", "2t"),
-        ("histogram", "1t"),
-        ("histogram", "2t"),
-        ("enum_counter", "1t"),
-    ] {
-        ratio(
-            &format!("{g}, {t}: measured / ours"),
-            ns(&format!("{g}/{t}/measured")) / ours(g, t),
-            "(no target)",
-        );
-    }
-    ratio(
-        "exposition of 20,000 samples: ours / prometheus-client",
-        ns("exposition_20k_samples/aigateway_metrics")
-            / ns("exposition_20k_samples/prometheus_client"),
-        "≤ 1",
-    );
+    out
+}
+
+/// Replaces what lies between the results markers of `docs/performance.md`
+/// with `results`.
+fn write_docs(results: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/performance.md");
+    let page = std::fs::read_to_string(&path).expect("docs/performance.md");
+    let (begin, end) = ("<!-- results: begin -->\n", "<!-- results: end -->");
+    let start = page.find(begin).expect("a results: begin marker") + begin.len();
+    let stop = page.find(end).expect("a results: end marker");
+    let page = format!("{}{results}{}", &page[..start], &page[stop..]);
+    std::fs::write(&path, page).expect("write docs/performance.md");
 }
 
 fn main() {
@@ -845,13 +874,18 @@ fn main() {
         c = c
             .sample_size(10)
             .warm_up_time(Duration::from_millis(100))
-            .measurement_time(Duration::from_millis(400));
+            .measurement_time(Duration::from_millis(300));
     }
+    let memory = sweep::memory();
+    sweep::bench(&mut c);
     counters(&mut c);
     histograms(&mut c);
     enums_only(&mut c);
-    gateway_request(&mut c);
-    exposition(&mut c);
+    let exposition = sweep::exposition(&mut c);
     c.final_summary();
-    report();
+    let results = report(&memory, &exposition);
+    println!("\n{results}");
+    if std::env::var_os("BENCH_WRITE_DOCS").is_some() {
+        write_docs(&results);
+    }
 }
