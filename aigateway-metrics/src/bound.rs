@@ -50,7 +50,7 @@ impl<V: CounterValue> BoundCounter<V> {
     /// Adds `value`.
     #[inline]
     pub fn inc_by(&self, value: V) {
-        self.cell.inc_by(value.units());
+        self.cell.get().inc_by(value.units());
     }
 }
 
@@ -101,7 +101,7 @@ impl<V: Into<i64>> BoundGauge<V> {
     /// Sets the gauge to `value`.
     #[inline]
     pub fn set(&self, value: V) {
-        self.cell.set_i64(value.into());
+        self.cell.get().set_i64(value.into());
     }
 }
 
@@ -109,7 +109,7 @@ impl BoundGauge<i64> {
     /// Adds `delta`, which may be negative.
     #[inline]
     pub fn add(&self, delta: i64) {
-        self.cell.add_i64(delta);
+        self.cell.get().add_i64(delta);
     }
 
     /// Adds one.
@@ -168,7 +168,7 @@ impl BoundFloatGauge {
     pub fn set(&self, value: f64) -> Result<(), ValueError> {
         let value = ValueError::finite(self.desc.name, value)
             .inspect_err(|error| self.stats.count_rejected(error))?;
-        self.cell.set_f64(value);
+        self.cell.get().set_f64(value);
         Ok(())
     }
 }
@@ -201,13 +201,15 @@ impl BoundHistogram {
     pub fn observe(&self, value: f64) -> Result<(), ValueError> {
         let value = ValueError::non_negative(self.desc.name, value)
             .inspect_err(|error| self.stats.count_rejected(error))?;
-        self.cell.observe(self.desc.buckets, value);
+        self.cell.get().observe(self.desc.buckets, value);
         Ok(())
     }
 
     /// Counts `duration`, in seconds.
     #[inline]
     pub fn observe_duration(&self, duration: Duration) {
-        self.cell.observe(self.desc.buckets, duration.as_secs_f64());
+        self.cell
+            .get()
+            .observe(self.desc.buckets, duration.as_secs_f64());
     }
 }

@@ -1,7 +1,7 @@
-//! The value of one series, by kind. Each is a few atomics: recording is an
-//! atomic add or store (or, into a copy that only the recording thread
-//! writes to, see `family::shard`, a load and a store), and a scrape reads
-//! without stopping the recorders.
+//! The kinds of cell, the value of one series (one combination of label
+//! values): a counter, a gauge or a histogram, each a few words of its
+//! series' block (see [`crate::series`]). Recording is an atomic add or
+//! store on them, and a scrape reads them without stopping the recorders.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -9,76 +9,74 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
 
 use crate::descriptor::Descriptor;
-use crate::family::owns_its_copy;
-use crate::lines::Lines;
+use crate::series::{Series, SeriesExt};
 
-/// The value of one series of a family of some kind.
-pub trait Cell: Send + Sync + Sized + 'static {
+/// A kind of cell: how many words one takes, how to record into it, and
+/// how to expose it.
+pub trait Cell: Send + Sync + 'static {
     /// How the family's values are exposed: a counter's scale, whether a
     /// gauge holds floats.
     type Config: Copy + Send + Sync + fmt::Debug + 'static;
 
-    /// Whether threads may record into copies of their own, which a scrape
-    /// adds up: not for gauges, whose value is the last one set.
-    const SHARDED: bool;
+    /// What records into one cell of a series.
+    type Ref<'a>;
 
-    /// A cell at zero.
-    fn new(desc: &Descriptor) -> Self;
+    /// The words one cell takes in a series of the family `desc`.
+    fn words(desc: &Descriptor) -> usize;
 
-    /// Writes the sample(s) of a cell whose copies are `copies` (one, for a
-    /// cell that is not sharded): their sum.
+    /// The cell whose words start at cell word `word` of `series`.
+    fn at(series: &Series, word: usize) -> Self::Ref<'_>;
+
+    /// Writes the sample(s) of a cell whose words are `copies`: those of
+    /// the series, then each stripe's (see [`crate::series`]), added up.
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self>,
+        copies: impl Iterator<Item = &'a [AtomicU64]>,
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result;
 }
 
-/// A counter series: whole units.
+/// Counter cells: whole units.
 #[derive(Debug)]
-pub struct CounterCell(AtomicU64);
+pub enum CounterCell {}
 
-impl CounterCell {
+/// One counter of a series.
+#[derive(Clone, Copy, Debug)]
+pub struct CounterRef<'a> {
+    series: &'a Series,
+    word: usize,
+}
+
+impl CounterRef<'_> {
     /// Adds `units`.
-    ///
-    /// On the recording thread's own cells only, as the family gives them
-    /// (a lookup's closure, a `SeriesCell` dereferenced on this thread): a
-    /// thread that owns its copy adds with a load and a store, which
-    /// another thread writing the same cell would undo (no memory error,
-    /// lost counts).
     #[inline]
     pub fn inc_by(&self, units: u64) {
-        if owns_its_copy() {
-            add_owned(&self.0, units);
-        } else {
-            self.0.fetch_add(units, Relaxed);
-        }
-    }
-
-    #[cfg(test)]
-    pub(crate) fn units(&self) -> u64 {
-        self.0.load(Relaxed)
+        self.series.add(self.word, units);
     }
 }
 
 impl Cell for CounterCell {
     /// Units per exposed unit.
     type Config = u64;
+    type Ref<'a> = CounterRef<'a>;
 
-    const SHARDED: bool = true;
+    fn words(_: &Descriptor) -> usize {
+        1
+    }
 
-    fn new(_: &Descriptor) -> Self {
-        CounterCell(AtomicU64::new(0))
+    #[inline]
+    fn at(series: &Series, word: usize) -> CounterRef<'_> {
+        CounterRef { series, word }
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self>,
+        copies: impl Iterator<Item = &'a [AtomicU64]>,
         scale: u64,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result {
-        let units = copies.fold(0u64, |sum, c| sum.wrapping_add(c.0.load(Relaxed)));
+        let units = copies.fold(0u64, |sum, c| sum.wrapping_add(c[0].load(Relaxed)));
         if scale == 1 {
             encoder.encode_counter::<NoLabelSet, _, f64>(&units, None)
         } else {
@@ -89,11 +87,16 @@ impl Cell for CounterCell {
     }
 }
 
-/// A gauge series: an `i64`, or the bits of an `f64`.
+/// Gauge cells: an `i64`, or the bits of an `f64`. Never striped: a
+/// gauge's value is the last one set, which stripes could not add up.
 #[derive(Debug)]
-pub struct GaugeCell(AtomicU64);
+pub enum GaugeCell {}
 
-impl GaugeCell {
+/// One gauge of a series.
+#[derive(Clone, Copy, Debug)]
+pub struct GaugeRef<'a>(&'a AtomicU64);
+
+impl GaugeRef<'_> {
     /// Sets an integer gauge.
     #[inline]
     pub fn set_i64(&self, value: i64) {
@@ -117,21 +120,24 @@ impl GaugeCell {
 impl Cell for GaugeCell {
     /// Whether the gauge holds floats.
     type Config = bool;
+    type Ref<'a> = GaugeRef<'a>;
 
-    const SHARDED: bool = false;
+    fn words(_: &Descriptor) -> usize {
+        1
+    }
 
-    fn new(_: &Descriptor) -> Self {
-        GaugeCell(AtomicU64::new(0))
+    #[inline]
+    fn at(series: &Series, word: usize) -> GaugeRef<'_> {
+        GaugeRef(&series.cells()[word])
     }
 
     fn encode<'a>(
-        mut copies: impl Iterator<Item = &'a Self>,
+        mut copies: impl Iterator<Item = &'a [AtomicU64]>,
         float: bool,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result {
-        let cell = copies.next().expect("a gauge has one copy");
-        let bits = cell.0.load(Relaxed);
+        let bits = copies.next().expect("a series' own words")[0].load(Relaxed);
         if float {
             encoder.encode_gauge(&f64::from_bits(bits))
         } else {
@@ -140,53 +146,28 @@ impl Cell for GaugeCell {
     }
 }
 
-/// A histogram series: a count per bucket (not cumulative) and the sum.
+/// Histogram cells: a count per bucket (not cumulative), the `+Inf`
+/// bucket's last, then the sum's bits.
 ///
 /// The count is not stored: a scrape adds up the buckets, so the count and
 /// the buckets always agree, whatever recorders do meanwhile.
 #[derive(Debug)]
-pub struct HistogramCell {
-    /// One per bound, then the `+Inf` bucket; in lines of their own, so
-    /// that threads recording into copies of a series (see `family::shard`)
-    /// do not write to each other's lines.
-    buckets: Lines<AtomicU64>,
-    sum: AtomicU64,
+pub enum HistogramCell {}
+
+/// One histogram of a series.
+#[derive(Clone, Copy, Debug)]
+pub struct HistogramRef<'a> {
+    series: &'a Series,
+    first: usize,
 }
 
-impl HistogramCell {
-    /// Counts a value that was checked to be finite and not negative; on
-    /// the recording thread's own cells only, as for
-    /// [`CounterCell::inc_by`].
+impl HistogramRef<'_> {
+    /// Counts a value that was checked to be finite and not negative.
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
-        let bucket = bucket_of(bounds, value);
-        if owns_its_copy() {
-            add_owned(&self.buckets[bucket], 1);
-            let sum = f64::from_bits(self.sum.load(Relaxed)) + value;
-            self.sum.store(sum.to_bits(), Relaxed);
-            return;
-        }
-        self.buckets[bucket].fetch_add(1, Relaxed);
-        let mut current = self.sum.load(Relaxed);
-        loop {
-            let next = (f64::from_bits(current) + value).to_bits();
-            match self
-                .sum
-                .compare_exchange_weak(current, next, Relaxed, Relaxed)
-            {
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
-        }
+        self.series.add(self.first + bucket_of(bounds, value), 1);
+        self.series.add_f64(self.first + bounds.len() + 1, value);
     }
-}
-
-/// Adds to a cell of a copy this thread owns: no other thread writes to it,
-/// so a load and a store do what `fetch_add` does, without the locked
-/// instruction (which also holds up the loads after it).
-#[inline]
-fn add_owned(cell: &AtomicU64, n: u64) {
-    cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed);
 }
 
 /// The index of the first bound not below `value` (the bucket `value`
@@ -207,18 +188,22 @@ fn bucket_of(bounds: &[f64], value: f64) -> usize {
 
 impl Cell for HistogramCell {
     type Config = ();
+    type Ref<'a> = HistogramRef<'a>;
 
-    const SHARDED: bool = true;
+    fn words(desc: &Descriptor) -> usize {
+        desc.buckets.len() + 2
+    }
 
-    fn new(desc: &Descriptor) -> Self {
-        HistogramCell {
-            buckets: Lines::new(desc.buckets.len() + 1, |_| AtomicU64::new(0)),
-            sum: AtomicU64::new(0f64.to_bits()),
+    #[inline]
+    fn at(series: &Series, word: usize) -> HistogramRef<'_> {
+        HistogramRef {
+            series,
+            first: word,
         }
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a Self>,
+        copies: impl Iterator<Item = &'a [AtomicU64]>,
         (): (),
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -226,11 +211,12 @@ impl Cell for HistogramCell {
         let uppers = desc.buckets.iter().copied().chain([f64::INFINITY]);
         let mut buckets: Vec<(f64, u64)> = uppers.map(|upper| (upper, 0)).collect();
         let mut sum = 0.0;
-        for cell in copies {
-            for ((_, n), bucket) in buckets.iter_mut().zip(cell.buckets.iter()) {
-                *n += bucket.load(Relaxed);
+        for words in copies {
+            let (counts, sum_bits) = words.split_at(buckets.len());
+            for ((_, n), count) in buckets.iter_mut().zip(counts) {
+                *n += count.load(Relaxed);
             }
-            sum += f64::from_bits(cell.sum.load(Relaxed));
+            sum += f64::from_bits(sum_bits[0].load(Relaxed));
         }
         let count = buckets.iter().map(|(_, n)| n).sum();
         encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)

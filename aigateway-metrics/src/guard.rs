@@ -20,14 +20,14 @@ impl GaugeGuard {
     #[doc(hidden)]
     pub fn new(cell: SeriesCell<GaugeCell>) -> GaugeGuard {
         let cell = cell.holding_only();
-        cell.add_i64(1);
+        cell.get().add_i64(1);
         GaugeGuard { cell }
     }
 }
 
 impl Drop for GaugeGuard {
     fn drop(&mut self) {
-        self.cell.add_i64(-1);
+        self.cell.get().add_i64(-1);
     }
 }
 
@@ -68,7 +68,7 @@ impl HistogramTimer {
     fn record(&mut self) -> Duration {
         let elapsed = self.start.elapsed();
         self.done = true;
-        self.cell.observe(self.bounds, elapsed.as_secs_f64());
+        self.cell.get().observe(self.bounds, elapsed.as_secs_f64());
         elapsed
     }
 }

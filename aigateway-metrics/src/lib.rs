@@ -49,7 +49,7 @@ pub mod global;
 mod guard;
 mod handle;
 mod label;
-mod lines;
+mod series;
 mod stats;
 mod value;
 

@@ -8,10 +8,10 @@ use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, LabelSetEncoder,
 };
 
-use super::shard::CellSet;
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
+use crate::series::{Series, SeriesExt};
 
 impl<C: Cell, const K: usize> Collector for Family<C, K> {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
@@ -24,58 +24,57 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             None,
             desc.kind.metric_type(),
         )?;
-        let series = inner.series.read();
-        // Sorted, so that the exposition is the same from scrape to scrape.
-        let mut entries: Vec<Entry<C, K>> = series
-            .iter()
-            .map(|s| Entry {
-                key: &s.key,
-                cells: &s.cells,
-            })
-            .collect();
-        entries.sort_unstable_by(|a, b| a.key.cmp(b.key));
-        let no_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(""));
-        if K == 0 {
-            entries.push(Entry {
-                key: &no_key,
-                cells: &inner.fixed,
-            });
-        }
-        let overflow_key: [Box<str>; K] = std::array::from_fn(|_| Box::from(OVERFLOW));
-        if inner.overflow_used.load(Relaxed) {
-            entries.push(Entry {
-                key: &overflow_key,
-                cells: &inner.overflow,
-            });
-        }
-        for Entry { key, cells } in entries {
-            for (index, cell) in cells.shared.iter().enumerate() {
-                // The cell and every thread's copy of it.
-                let all = std::iter::once(cell).chain(cells.copies().map(|c| &c[index]));
-                if desc.labels.is_empty() {
-                    C::encode(all, inner.config, desc, &mut metric)?;
-                } else {
-                    let labels = Labels { desc, key, index };
-                    C::encode(all, inner.config, desc, &mut metric.encode_family(&labels)?)?;
+        inner.series.with_all(|all| {
+            // Every key's bytes in one buffer, and where each value ends.
+            let mut bytes = Vec::new();
+            let ends: Vec<[usize; K]> = all.iter().map(|s| s.key_into(&mut bytes)).collect();
+            let bytes = std::str::from_utf8(&bytes).expect("keys made from `&str`s");
+            let mut start = 0;
+            let mut entries: Vec<(&Series, [&str; K])> = all
+                .iter()
+                .zip(&ends)
+                .map(|(series, ends)| {
+                    let key = std::array::from_fn(|i| {
+                        let value = &bytes[start..ends[i]];
+                        start = ends[i];
+                        value
+                    });
+                    (*series, key)
+                })
+                .collect();
+            // Sorted, so that the exposition is the same from scrape to scrape.
+            entries.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            if K == 0 {
+                entries.push((&inner.fixed, [""; K]));
+            }
+            if inner.overflow_used.load(Relaxed) {
+                entries.push((&inner.overflow, [OVERFLOW; K]));
+            }
+            for (series, key) in entries {
+                for index in 0..inner.cells_per_series {
+                    let word = index * inner.cell_words;
+                    let copies = series
+                        .copies()
+                        .map(|words| &words[word..word + inner.cell_words]);
+                    if desc.labels.is_empty() {
+                        C::encode(copies, inner.config, desc, &mut metric)?;
+                    } else {
+                        let labels = Labels { desc, key, index };
+                        let mut family = metric.encode_family(&labels)?;
+                        C::encode(copies, inner.config, desc, &mut family)?;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
-}
-
-/// A series to write out: its key, and its cells with the recording
-/// threads' copies of them.
-struct Entry<'a, C, const K: usize> {
-    key: &'a [Box<str>; K],
-    cells: &'a CellSet<C>,
 }
 
 /// The labels of one cell: open-set values from the key, closed-set values
 /// from the cell's index, in the order the family declares them.
 struct Labels<'a, const K: usize> {
     desc: &'static Descriptor,
-    key: &'a [Box<str>; K],
+    key: [&'a str; K],
     index: usize,
 }
 

@@ -3,18 +3,18 @@
 //! A looked-up record marks its series as touched: one store, and no clock
 //! read on the recording path. Each scrape (or a call to `expire_idle`)
 //! notes every touched series as active now, whether expiry is on or not,
-//! so that turning it on finds every series' last activity. A series whose
-//! cells a guard, a timer or a bound handle holds (a [`super::SeriesCell`])
-//! is in use and kept, and the last of them to be dropped notes the time:
+//! so that turning it on finds every series' last activity. A series that a
+//! guard, a timer or a bound handle holds (a [`super::SeriesCell`]) is in
+//! use and kept, and each of them notes the time when it is dropped:
 //! records through handles count as activity too.
 //!
 //! With expiry on, a pass removes the series neither in use nor active for
 //! longer than the expiry time. So a series expires at the first scrape
 //! more than the expiry time after the scrape that last saw it recorded:
 //! between the expiry time and that plus one scrape interval after its last
-//! record. A lookup that finds or makes a series marks it touched, and a
-//! bind holds it, before the family's lock is let go: a pass, which removes
-//! series under the write lock, cannot slip in between.
+//! record. The table orders a removal against a record or a bind that meets
+//! it (see [`super::table`]): the series stays, or the record goes to a new
+//! series.
 //!
 //! The trade-off, for counters above all: a counter that expires and is
 //! recorded again starts from zero, which `rate()` reads as a reset, and its
@@ -22,12 +22,13 @@
 //! the gap. Expire counters only after much longer than your longest range
 //! query.
 
-use std::sync::atomic::{fence, Ordering::Acquire, Ordering::Relaxed};
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use super::{Family, Inner, Series};
+use super::Family;
 use crate::cell::Cell;
+use crate::series::{Series, SeriesExt};
 
 /// Nanoseconds since the first call in this process: when series were
 /// last active.
@@ -36,14 +37,15 @@ pub(super) fn now() -> u64 {
     ORIGIN.elapsed().as_nanos() as u64
 }
 
-impl<C: Cell, const K: usize> Inner<C, K> {
-    /// Marks `series` as recorded into.
-    #[inline]
-    pub(super) fn touch(&self, series: &Series<C, K>) {
-        if !series.touched.load(Relaxed) {
-            series.touched.store(true, Relaxed);
-        }
+/// Notes `series` active at `now` if it was touched since the last pass;
+/// returns when it was last active.
+fn note(series: &Series, now: u64) -> u64 {
+    let head = series.head();
+    if head.touched.load(Relaxed) {
+        head.touched.store(false, Relaxed);
+        head.active_at.fetch_max(now, Relaxed);
     }
+    head.active_at.load(Relaxed)
 }
 
 impl<C: Cell, const K: usize> Family<C, K> {
@@ -63,34 +65,16 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
         let after = inner.expire_after.load(Relaxed);
         let now = now();
-        let idle = |series: &Arc<Series<C, K>>| {
-            // The count before the activity: a handle notes the time of
-            // its drop before it gives its count back (a release), which
-            // the fence pairs with.
-            let in_use = Arc::strong_count(&series.cells) > 1;
-            fence(Acquire);
-            if series.touched.load(Relaxed) {
-                series.touched.store(false, Relaxed);
-                series.cells.active_at.fetch_max(now, Relaxed);
-            }
-            let active_at = series.cells.active_at.load(Relaxed);
-            after != 0 && !in_use && now.saturating_sub(active_at) > after
-        };
-        let any_idle = inner
+        let idle = |active_at: u64| after != 0 && now.saturating_sub(active_at) > after;
+        let mut any_idle = false;
+        inner
             .series
-            .read()
-            .iter()
-            .fold(false, |any, s| idle(s) | any);
+            .for_each(|series| any_idle |= idle(note(series, now)));
         if !any_idle {
             return 0;
         }
-        let mut series = inner.series.write();
-        let before = series.len();
-        series.retain(|s| !idle(s));
-        let removed = before - series.len();
-        if removed > 0 {
-            inner.generation.fetch_add(1, Relaxed);
-        }
-        removed
+        inner
+            .series
+            .retain(|series, held| !held & idle(note(series, now)))
     }
 }

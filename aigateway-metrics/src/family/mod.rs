@@ -1,42 +1,51 @@
 //! The series of one family.
 //!
 //! A family maps each combination of open-set label values (tenant, model,
-//! ...) to an array of cells, one per combination of closed-set values
-//! (status, error type, ...). Recording looks up the open-set values without
-//! allocating, then touches one cell. Every cell of a combination is exposed,
-//! so the closed-set values of a known tenant show up at zero rather than
-//! missing. Counters and histograms also keep a copy of a series' cells
-//! per recording thread, added up at scrape (see [`shard`]).
+//! ...) to a series: one block of words holding the key and a cell per
+//! combination of closed-set values (status, error type, ...); see
+//! [`crate::series`]. Every cell of a series is exposed, so the closed-set
+//! values of a known tenant show up at zero rather than missing.
+//!
+//! A record hashes its open-set values and looks them up in the family's
+//! [`table`]: an array of (hash, pointer) slots read without a lock, which
+//! leads to the series' block, where the key is compared and the cell
+//! added to. Two cache lines or three for a series not in the processor's
+//! caches, and nothing written but the cell: no lock word, no reference
+//! count. A new series takes the table's mutex to be inserted. Cells two
+//! threads contend for get stripes of their own (see [`crate::series`]).
+//!
+//! Handles (bound handles, guards, timers: a [`SeriesCell`]) hold a count
+//! of their series' block and record into it with no lookup.
 //!
 //! A family holds at most its series limit of open-set combinations. Past it,
 //! records of new combinations go to one overflow series, whose open-set
 //! labels all read [`OVERFLOW`]: totals stay right, memory stays bounded, and
 //! `aigateway_metrics_series_overflow_total` counts those records. So do
 //! records whose open-set values are longer than [`MAX_LABEL_VALUE_LEN`].
+//!
+//! Series leave the table by `forget` and by expiry (see [`expiry`]); a
+//! removal and a record that meet are ordered by the table (see
+//! [`table`]), so that no record goes to a series the table let go of.
 
-mod cache;
 mod encode;
 mod expiry;
 mod key;
-mod shard;
-pub(crate) use shard::owns_its_copy;
-
-use shard::CellSet;
+mod table;
 
 use std::fmt;
-use std::ops::Deref;
-use std::ptr::NonNull;
+use std::marker::PhantomData;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
-use parking_lot::RwLock;
 use prometheus_client::registry::Registry;
 
 use crate::cell::Cell;
 use crate::descriptor::Descriptor;
+use crate::series::{new_series, Series, SeriesArc, SeriesExt};
 use crate::stats::FamilyStats;
 use crate::value::ValueError;
+use table::Map;
 
 /// The value of every open-set label of the overflow series. A recorded
 /// value equal to it goes to the overflow series too, so that no series can
@@ -54,37 +63,22 @@ pub struct Family<C: Cell, const K: usize> {
 }
 
 struct Inner<C: Cell, const K: usize> {
-    /// Unique in the process, for the per-thread caches.
-    id: u64,
     desc: &'static Descriptor,
     config: C::Config,
     cells_per_series: usize,
+    /// Words per cell.
+    cell_words: usize,
     limit: AtomicUsize,
-    hasher: DefaultHashBuilder,
-    /// Bumped when series are removed, which drops them from every cache.
-    generation: AtomicU64,
-    series: RwLock<HashTable<Arc<Series<C, K>>>>,
+    hasher: foldhash::fast::RandomState,
+    series: Map,
     /// The one series of a family without open-set labels.
-    fixed: Arc<CellSet<C>>,
-    overflow: Arc<CellSet<C>>,
+    fixed: SeriesArc,
+    overflow: SeriesArc,
     overflow_used: AtomicBool,
     stats: Arc<FamilyStats>,
     /// Idle time after which a series is removed, in nanoseconds; 0: never.
     expire_after: AtomicU64,
-}
-
-/// One combination of open-set values and its cells.
-#[repr(C)]
-struct Series<C, const K: usize> {
-    /// For the per-thread caches, which hold series of any type.
-    release: cache::Release,
-    key: [Box<str>; K],
-    /// Its cells and each recording thread's copy of them (see [`shard`]),
-    /// shared with the guards, timers and bound handles made for it
-    /// ([`SeriesCell`]).
-    cells: Arc<CellSet<C>>,
-    /// Recorded into through a lookup since the last expiry pass.
-    touched: AtomicBool,
+    cell: PhantomData<fn() -> C>,
 }
 
 impl<C: Cell, const K: usize> Family<C, K> {
@@ -93,21 +87,24 @@ impl<C: Cell, const K: usize> Family<C, K> {
         let open = desc.labels.iter().filter(|l| l.values.is_none()).count();
         assert_eq!(open, K, "{}: descriptor and storage disagree", desc.name);
         let cells_per_series = desc.cells_per_series();
+        let cell_words = C::words(desc);
+        let words = cells_per_series * cell_words;
+        let now = expiry::now();
         Family {
             inner: Arc::new(Inner {
-                id: cache::new_family_id(),
                 desc,
                 config,
                 cells_per_series,
+                cell_words,
                 limit: AtomicUsize::new(desc.series_limit),
-                hasher: DefaultHashBuilder::default(),
-                generation: AtomicU64::new(0),
-                series: RwLock::new(HashTable::new()),
-                fixed: new_cells(desc, if K == 0 { cells_per_series } else { 0 }),
-                overflow: new_cells(desc, if K == 0 { 0 } else { cells_per_series }),
+                hasher: foldhash::fast::RandomState::default(),
+                series: Map::new(),
+                fixed: new_series(&[], if K == 0 { words } else { 0 }, now),
+                overflow: new_series(&[], if K == 0 { 0 } else { words }, now),
                 overflow_used: AtomicBool::new(false),
                 stats: Arc::new(FamilyStats::new(desc.name)),
                 expire_after: AtomicU64::new(0),
+                cell: PhantomData,
             }),
         }
     }
@@ -120,13 +117,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// Calls `f` with cell `index` of the series of `key`, creating the
     /// series if it does not exist yet.
     #[inline]
-    pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(&C) -> R) -> R {
-        assert!(
-            index < self.inner.cells_per_series,
-            "cell index out of range"
-        );
-        // SAFETY: `lookup` gives the first of `cells_per_series` live cells.
-        self.lookup(key, |cells| f(unsafe { cells.add(index).as_ref() }))
+    pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(C::Ref<'_>) -> R) -> R {
+        let word = self.word_of(index);
+        self.lookup(key, |series| f(C::at(series, word)))
     }
 
     /// Calls `f` with all the cells of the series of `key` (one per
@@ -134,145 +127,126 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// exist yet: for records of several cells of one series, with one
     /// lookup.
     #[inline]
-    pub fn with_cells<R>(&self, key: [&str; K], f: impl FnOnce(&[C]) -> R) -> R {
-        let len = self.inner.cells_per_series;
-        // SAFETY: `lookup` gives the first of `cells_per_series` live cells.
-        self.lookup(key, |cells| {
-            f(unsafe { NonNull::slice_from_raw_parts(cells, len).as_ref() })
+    pub fn with_cells<R>(&self, key: [&str; K], f: impl FnOnce(Cells<'_, C>) -> R) -> R {
+        let cell_words = self.inner.cell_words;
+        self.lookup(key, |series| {
+            f(Cells {
+                series,
+                cell_words,
+                cell: PhantomData,
+            })
         })
     }
 
-    /// Calls `f` with a pointer to the first cell of the series of `key`
-    /// (created if need be), of `cells_per_series` cells that stay alive
-    /// until `f` returns.
+    /// The first word of cell `index`.
     #[inline]
-    fn lookup<R>(&self, key: [&str; K], f: impl FnOnce(NonNull<C>) -> R) -> R {
-        let inner = &*self.inner;
-        if K == 0 {
-            return f(inner.fixed.for_this_thread());
-        }
-        let hash = key::hash(&inner.hasher, &key);
-        let generation = inner.generation.load(Relaxed);
-        let mut f = Some(f);
-        let cached = cache::get(
-            inner.id,
-            hash,
-            generation,
-            |series: &Series<C, K>, cells| {
-                if !key::equal(&series.key, &key) {
-                    return None;
-                }
-                let f = f.take().expect("a cache lookup runs `f` once at most");
-                inner.touch(series);
-                // The cache holds the series, and so its cells, meanwhile.
-                Some(f(cells))
-            },
+    fn word_of(&self, index: usize) -> usize {
+        assert!(
+            index < self.inner.cells_per_series,
+            "cell index out of range"
         );
-        if let Some(result) = cached {
-            return result;
-        }
-        let f = f
-            .take()
-            .expect("`f` runs only when the cached key matches, and then returns above");
-        self.lookup_uncached(key, hash, generation, f)
+        index * self.inner.cell_words
     }
 
-    /// [`Family::lookup`] of a series not in this thread's cache: out of
-    /// line, so that the cached path is small enough to inline.
+    /// Calls `f` with the series of `key`, created if need be, or the
+    /// overflow series once the family is full.
+    #[inline]
+    fn lookup<R>(&self, key: [&str; K], f: impl FnOnce(&Series) -> R) -> R {
+        let inner = &*self.inner;
+        if K == 0 {
+            return f(&inner.fixed);
+        }
+        let hash = key::hash(&inner.hasher, &key);
+        let Some(guard) = table::guard() else {
+            return self.lookup_locked(key, hash, f);
+        };
+        if let Some(found) = inner.series.find(&guard, hash, |s| s.has_key(&key)) {
+            let touched = &found.series.head().touched;
+            // The first record since an expiry pass marks the series and
+            // checks no removal took it meanwhile (see `table`).
+            let stays = touched.load(Relaxed) || {
+                touched.swap(true, SeqCst);
+                inner.series.still_holds(&found)
+            };
+            if stays {
+                return f(found.series);
+            }
+        }
+        drop(guard);
+        self.lookup_locked(key, hash, f)
+    }
+
+    /// [`Family::lookup`] of a series not found, or met by a removal:
+    /// under the table's mutex. Out of line, so that the lookup is small
+    /// enough to inline.
     #[inline(never)]
-    fn lookup_uncached<R>(
+    fn lookup_locked<R>(&self, key: [&str; K], hash: u64, f: impl FnOnce(&Series) -> R) -> R {
+        let mut f = Some(f);
+        let recorded = self.find_or_insert(key, hash, |series, _| {
+            series.head().touched.store(true, Relaxed);
+            (f.take().expect("called once"))(series)
+        });
+        match recorded {
+            Some(result) => result,
+            None => (f.take().expect("not called"))(self.overflowed()),
+        }
+    }
+
+    /// `hold` of the series of `key` under the table's mutex, inserted if
+    /// need be; `None` when it belongs in the overflow series.
+    fn find_or_insert<R>(
         &self,
         key: [&str; K],
         hash: u64,
-        generation: u64,
-        f: impl FnOnce(NonNull<C>) -> R,
-    ) -> R {
+        hold: impl FnOnce(&Series, &SeriesArc) -> R,
+    ) -> Option<R> {
         let inner = &*self.inner;
-        let Some(series) = self.find_or_insert(key, hash, Arc::clone) else {
-            return f(self.overflowed().for_this_thread());
+        let make = |live: usize| {
+            let full = live >= inner.limit.load(Relaxed)
+                || key
+                    .iter()
+                    .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN);
+            let words = inner.cells_per_series * inner.cell_words;
+            (!full).then(|| new_series(&key, words, expiry::now()))
         };
-        let first = series.cells.for_this_thread();
-        // `series` holds the cells and their copies while `f` runs; then
-        // the cache takes it.
-        let result = f(first);
-        cache::put(inner.id, hash, generation, series, first);
-        result
+        inner
+            .series
+            .find_or_insert(hash, |s| s.has_key(&key), make, hold)
     }
 
     /// Cell `index` of the series of `key`, created if need be, or of the
     /// overflow series once the family is full; for guards, timers and
     /// bound handles, which outlive the lookup.
     pub fn cell(&self, key: [&str; K], index: usize) -> SeriesCell<C> {
-        assert!(
-            index < self.inner.cells_per_series,
-            "cell index out of range"
-        );
-        let cells = if K == 0 {
-            Arc::clone(&self.inner.fixed)
+        let word = self.word_of(index);
+        let inner = &*self.inner;
+        let series = if K == 0 {
+            inner.fixed.clone()
         } else {
-            let hash = key::hash(&self.inner.hasher, &key);
-            self.find_or_insert(key, hash, |series| Arc::clone(&series.cells))
-                .unwrap_or_else(|| Arc::clone(self.overflowed()))
+            let hash = key::hash(&inner.hasher, &key);
+            // Held, then checked not removed meanwhile (see `table`).
+            let held = table::guard().and_then(|guard| {
+                let found = inner.series.find(&guard, hash, |s| s.has_key(&key))?;
+                let arc = found.to_arc();
+                inner.series.still_holds(&found).then_some(arc)
+            });
+            held.or_else(|| self.find_or_insert(key, hash, |_, arc| arc.clone()))
+                .unwrap_or_else(|| {
+                    self.overflowed();
+                    inner.overflow.clone()
+                })
         };
         SeriesCell {
-            cells,
-            index,
+            series,
+            word: word as u32,
             notes_drop: true,
+            cell: PhantomData,
         }
-    }
-
-    /// `hold` of the series of `key` from the shared map, inserted if need
-    /// be; `None` when it belongs in the overflow series. The series is
-    /// marked touched, and `hold` runs, under the map's lock, so that no
-    /// expiry pass removes the series before its caller holds it.
-    fn find_or_insert<R>(
-        &self,
-        key: [&str; K],
-        hash: u64,
-        hold: impl FnOnce(&Arc<Series<C, K>>) -> R,
-    ) -> Option<R> {
-        let inner = &*self.inner;
-        let hold = |series: &Arc<Series<C, K>>| {
-            inner.touch(series);
-            hold(series)
-        };
-        let full = |len| {
-            len >= inner.limit.load(Relaxed)
-                || key
-                    .iter()
-                    .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN)
-        };
-        let matches = |series: &Arc<Series<C, K>>| key::equal(&series.key, &key);
-        {
-            let series = inner.series.read();
-            if let Some(found) = series.find(hash, matches) {
-                return Some(hold(found));
-            }
-            if full(series.len()) {
-                return None;
-            }
-        }
-        let mut series = inner.series.write();
-        if let Some(found) = series.find(hash, matches) {
-            return Some(hold(found));
-        }
-        if full(series.len()) {
-            return None;
-        }
-        let created = Arc::new(Series {
-            release: cache::Release::of::<Series<C, K>>(),
-            key: key.map(Box::from),
-            cells: new_cells(inner.desc, inner.cells_per_series),
-            touched: AtomicBool::new(false),
-        });
-        let held = hold(&created);
-        series.insert_unique(hash, created, |s| key::hash(&inner.hasher, &s.key));
-        Some(held)
     }
 
     /// The overflow series, for a record or a handle that belongs in it,
     /// counted.
-    fn overflowed(&self) -> &Arc<CellSet<C>> {
+    fn overflowed(&self) -> &Series {
         self.inner.stats.count_overflow();
         self.inner.overflow_used.store(true, Relaxed);
         &self.inner.overflow
@@ -291,7 +265,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
 
     /// How many open-set combinations the family holds, overflow not counted.
     pub fn series_count(&self) -> usize {
-        self.inner.series.read().len()
+        self.inner.series.len()
     }
 
     /// Removes every series whose open-set label `label` has `value`, and
@@ -308,14 +282,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
         else {
             return 0;
         };
-        let mut series = self.inner.series.write();
-        let before = series.len();
-        series.retain(|s| &*s.key[position] != value);
-        let removed = before - series.len();
-        if removed > 0 {
-            self.inner.generation.fetch_add(1, Relaxed);
-        }
-        removed
+        self.inner
+            .series
+            .retain(|series, _| series.value_is(position, value))
     }
 
     /// Counts a rejected value in the family's self-metrics and gives it back.
@@ -330,16 +299,40 @@ impl<C: Cell, const K: usize> Family<C, K> {
     }
 }
 
+/// Every cell of one series, from [`Family::with_cells`].
+pub struct Cells<'a, C> {
+    series: &'a Series,
+    cell_words: usize,
+    cell: PhantomData<fn() -> C>,
+}
+
+impl<'a, C: Cell> Cells<'a, C> {
+    /// Cell `index`, in the order of the family's closed-set values.
+    #[inline]
+    pub fn get(&self, index: usize) -> C::Ref<'a> {
+        let word = index * self.cell_words;
+        assert!(word < self.series.cells().len(), "cell index out of range");
+        C::at(self.series, word)
+    }
+}
+
 /// One cell of a series, held after one lookup: what guards, timers and
-/// bound handles record into. It holds the series' cells and their copies,
-/// which keeps the series from expiring while it lives, and gives the
-/// cell of the recording thread's copy, as a looked-up record does. When
-/// dropped it notes the time as the series' last activity, unless made
-/// [`SeriesCell::holding_only`].
+/// bound handles record into. It holds a count of its series, which keeps
+/// the series from expiring while it lives. When dropped it notes the time
+/// as the series' last activity, unless made [`SeriesCell::holding_only`].
 pub struct SeriesCell<C> {
-    cells: Arc<CellSet<C>>,
-    index: usize,
+    series: SeriesArc,
+    word: u32,
     notes_drop: bool,
+    cell: PhantomData<fn() -> C>,
+}
+
+impl<C: Cell> SeriesCell<C> {
+    /// The cell, to record into.
+    #[inline]
+    pub fn get(&self) -> C::Ref<'_> {
+        C::at(&self.series, self.word as usize)
+    }
 }
 
 impl<C> SeriesCell<C> {
@@ -351,35 +344,27 @@ impl<C> SeriesCell<C> {
     }
 }
 
-impl<C: Cell> Deref for SeriesCell<C> {
-    type Target = C;
-
-    #[inline]
-    fn deref(&self) -> &C {
-        // SAFETY: `index` was checked against the series' cells when the
-        // handle was made, and this thread's copy has as many, alive as
-        // long as `self.cells`.
-        unsafe { self.cells.for_this_thread().add(self.index).as_ref() }
-    }
-}
-
 impl<C> Drop for SeriesCell<C> {
     /// Notes the time: what a handle recorded counts as activity of its
     /// series until it is dropped.
     fn drop(&mut self) {
         if self.notes_drop {
-            self.cells.active_at.fetch_max(expiry::now(), Relaxed);
+            self.series
+                .head()
+                .active_at
+                .fetch_max(expiry::now(), Relaxed);
         }
     }
 }
 
-// By hand: a derived `Clone` would ask for `C: Clone`, which cells are not.
+// By hand: a derived `Clone` would ask for `C: Clone`.
 impl<C> Clone for SeriesCell<C> {
     fn clone(&self) -> Self {
         SeriesCell {
-            cells: Arc::clone(&self.cells),
-            index: self.index,
+            series: self.series.clone(),
+            word: self.word,
             notes_drop: self.notes_drop,
+            cell: PhantomData,
         }
     }
 }
@@ -387,18 +372,10 @@ impl<C> Clone for SeriesCell<C> {
 impl<C> fmt::Debug for SeriesCell<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeriesCell")
-            .field("index", &self.index)
+            .field("word", &self.word)
             .finish_non_exhaustive()
     }
 }
-
-fn new_cells<C: Cell>(desc: &'static Descriptor, n: usize) -> Arc<CellSet<C>> {
-    Arc::new(CellSet::new(desc, n))
-}
-
-// SAFETY: `repr(C)`, with `release` first, made by `find_or_insert` with
-// `Release::of::<Self>()`.
-unsafe impl<C, const K: usize> cache::Cached for Series<C, K> {}
 
 impl<C: Cell, const K: usize> Clone for Family<C, K> {
     fn clone(&self) -> Self {
@@ -418,14 +395,12 @@ impl<C: Cell, const K: usize> fmt::Debug for Family<C, K> {
     }
 }
 
-/// The per-thread cache against the shared map, small enough for Miri
-/// (`.ci/run` runs these under it): cached series are found, forgotten
-/// ones are neither found nor kept alive, and a thread's cache lets go of
-/// its series when the thread ends.
+/// The table, the blocks and their stripes, small enough for Miri
+/// (`.ci/run` runs these under it).
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cell::CounterCell;
+    use crate::cell::{CounterCell, HistogramCell};
     use crate::descriptor::{LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 
     static DESC: Descriptor = Descriptor {
@@ -446,62 +421,16 @@ mod tests {
         series_limit: DEFAULT_SERIES_LIMIT,
     };
 
-    fn add(family: &Family<CounterCell, 1>, tenant: &str, status: usize) {
-        family.with([tenant], status, |cell| cell.inc_by(1));
-    }
-
-    fn series(family: &Family<CounterCell, 1>, tenant: &str) -> Arc<Series<CounterCell, 1>> {
-        let hash = key::hash(&family.inner.hasher, &[tenant]);
-        family
-            .find_or_insert([tenant], hash, Arc::clone)
-            .expect("below the limit")
-    }
-
-    /// What a scrape shows: the series' cell and every thread's copy.
-    fn total(series: &Series<CounterCell, 1>, status: usize) -> u64 {
-        let copies: u64 = series.cells.copies().map(|c| c[status].units()).sum();
-        series.cells.shared[status].units() + copies
-    }
-
-    fn count(family: &Family<CounterCell, 1>, tenant: &str, status: usize) -> u64 {
-        total(&series(family, tenant), status)
-    }
-
-    #[test]
-    fn cached_series_record_into_the_shared_ones() {
-        let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        std::thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| {
-                    for i in 0..20 {
-                        add(&family, ["a", "b"][i % 2], i % 3 / 2);
-                    }
-                });
-            }
-        });
-        // Per thread and tenant, 10 records, of which 3 (i = 2, 8, 14 for
-        // "a"; 5, 11, 17 for "b") go to the second cell.
-        for tenant in ["a", "b"] {
-            assert_eq!(
-                [count(&family, tenant, 0), count(&family, tenant, 1)],
-                [14, 6]
-            );
-        }
-    }
-
-    /// Runs `record` on three threads, each with a copy number of its own,
-    /// 1, 10 and 100 times.
-    fn on_three_copies(record: impl Fn() + Sync) {
-        std::thread::scope(|s| {
-            for (n, times) in [(0, 1), (1, 10), (2, 100)] {
-                let record = &record;
-                s.spawn(move || {
-                    shard::set_this_thread(n);
-                    (0..times).for_each(|_| record());
-                });
-            }
-        });
-    }
+    static HISTOGRAM: Descriptor = Descriptor {
+        name: "aigateway_test_seconds",
+        kind: MetricKind::Histogram,
+        labels: &[LabelDescriptor {
+            name: "tenant_id",
+            values: None,
+        }],
+        buckets: &[1.0, 2.0],
+        ..DESC
+    };
 
     fn exposition<C: Cell, const K: usize>(family: &Family<C, K>) -> String {
         let mut registry = Registry::default();
@@ -509,127 +438,154 @@ mod tests {
         crate::encode(&registry, crate::Format::Prometheus)
     }
 
-    /// Records of threads with copies of their own are all exposed, added
-    /// up.
+    fn samples<C: Cell, const K: usize>(family: &Family<C, K>) -> Vec<String> {
+        exposition(family)
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// More series than the first table holds: it grows, and every series
+    /// keeps its counts; looked up again, each is found, not made anew.
     #[test]
-    fn a_scrape_adds_up_every_thread_s_copy() {
+    fn the_table_grows_and_keeps_every_series() {
+        const TENANTS: u64 = 100;
         let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        on_three_copies(|| add(&family, "a", 1));
-        let a = series(&family, "a");
-        assert_eq!(a.cells.shared[1].units(), 0, "only gauges use them");
-        assert_eq!(a.cells.copies().count(), 3);
-        assert_eq!(
-            exposition(&family),
-            "# HELP aigateway_test_total Test.\n\
-             # TYPE aigateway_test_total counter\n\
-             aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
-             aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n"
-        );
-    }
-
-    /// Handles made after one lookup record into their thread's copy, as
-    /// looked-up records do, and a scrape adds up every copy: of a series,
-    /// and of the overflow series.
-    #[test]
-    fn handles_record_into_their_thread_s_copy() {
-        let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        family.set_series_limit(1);
-        let (a, overflowed) = (family.cell(["a"], 1), family.cell(["b"], 0));
-        on_three_copies(|| {
-            a.inc_by(1);
-            overflowed.inc_by(2);
-        });
-        assert_eq!(series(&family, "a").cells.copies().count(), 3);
-        assert_eq!(
-            exposition(&family),
-            "# HELP aigateway_test_total Test.\n\
-             # TYPE aigateway_test_total counter\n\
-             aigateway_test_total{tenant_id=\"a\",status=\"success\"} 0\n\
-             aigateway_test_total{tenant_id=\"a\",status=\"error\"} 111\n\
-             aigateway_test_total{tenant_id=\"__overflow__\",status=\"success\"} 222\n\
-             aigateway_test_total{tenant_id=\"__overflow__\",status=\"error\"} 0\n"
-        );
-    }
-
-    /// A family without open-set labels has one series, which every thread
-    /// records into: each into its copy.
-    #[test]
-    fn a_family_without_open_labels_has_copies_too() {
-        static FIXED: Descriptor = Descriptor {
-            name: "aigateway_test_errors_total",
-            labels: &[LabelDescriptor {
-                name: "status",
-                values: Some(&["success", "error"]),
-            }],
-            ..DESC
-        };
-        let family = Family::<CounterCell, 0>::new(&FIXED, 1);
-        on_three_copies(|| family.with([], 1, |cell| cell.inc_by(1)));
-        assert_eq!(family.inner.fixed.copies().count(), 3);
-        assert!(
-            exposition(&family).ends_with("aigateway_test_errors_total{status=\"error\"} 111\n")
-        );
-    }
-
-    /// A gauge's value is the last one set, which copies could not add up:
-    /// every thread sets the series' own cell.
-    #[test]
-    fn gauges_are_not_copied() {
-        static GAUGE: Descriptor = Descriptor {
-            name: "aigateway_test_ratio",
-            kind: MetricKind::Gauge,
-            labels: &[LabelDescriptor {
-                name: "tenant_id",
-                values: None,
-            }],
-            ..DESC
-        };
-        let family = Family::<crate::cell::GaugeCell, 1>::new(&GAUGE, false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                shard::set_this_thread(1);
-                family.with(["a"], 0, |cell| cell.set_i64(7));
-            });
-        });
-        assert!(exposition(&family).ends_with("aigateway_test_ratio{tenant_id=\"a\"} 7\n"));
-    }
-
-    /// Every cell through one lookup, first uncached, then cached.
-    #[test]
-    fn with_cells_reaches_every_cell_of_the_series() {
-        let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        for _ in 0..2 {
-            family.with_cells(["a"], |cells| {
-                assert_eq!(cells.len(), 2);
-                cells[0].inc_by(1);
-                cells[1].inc_by(10);
-            });
-        }
-        assert_eq!([count(&family, "a", 0), count(&family, "a", 1)], [2, 20]);
-    }
-
-    #[test]
-    fn a_forgotten_series_is_not_found_in_a_cache_and_is_freed() {
-        let family = Family::<CounterCell, 1>::new(&DESC, 1);
-        let (cached, forgotten) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                add(&family, "gone", 0);
-                cached.wait();
-                forgotten.wait();
-                // Cached before the forget: the record goes to a new series.
-                add(&family, "gone", 0);
-            });
-            cached.wait();
-            let old = series(&family, "gone");
-            assert_eq!(family.forget("tenant_id", "gone"), 1);
-            forgotten.wait();
-            // Held by this `Arc` only once the recording thread has ended.
-            while Arc::strong_count(&old) > 1 {
-                std::thread::yield_now();
+        for round in 0..2 {
+            for i in 0..TENANTS {
+                family.with([&format!("t{i:03}")], 1, |cell| cell.inc_by(i + round));
             }
-            assert_eq!(total(&old, 0), 1);
+        }
+        assert_eq!(family.series_count(), TENANTS as usize);
+        let shown = samples(&family);
+        for i in 0..TENANTS {
+            let line = format!(
+                "aigateway_test_total{{tenant_id=\"t{i:03}\",status=\"error\"}} {}",
+                2 * i + 1
+            );
+            assert!(shown.contains(&line), "{line}");
+        }
+    }
+
+    /// Forgotten series leave removed slots, which lookups probe past and
+    /// new series take; the ones left are still found.
+    #[test]
+    fn removed_slots_are_probed_past_and_taken_again() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        for round in 0..3 {
+            for i in 0..8 {
+                family.with([&format!("t{i}")], 0, |cell| cell.inc_by(1));
+            }
+            for i in (0..8).step_by(2) {
+                assert_eq!(
+                    family.forget("tenant_id", &format!("t{i}")),
+                    1,
+                    "round {round}"
+                );
+            }
+        }
+        // Odd tenants were recorded in each of the three rounds; even ones
+        // only since their last removal.
+        assert_eq!(family.series_count(), 4);
+        for i in (1..8).step_by(2) {
+            let line = format!("aigateway_test_total{{tenant_id=\"t{i}\",status=\"success\"}} 3");
+            assert!(samples(&family).contains(&line), "{line}");
+        }
+    }
+
+    /// Keys are compared value by value, whatever their lengths: values
+    /// split differently are other series.
+    #[test]
+    fn keys_are_told_apart_by_every_byte_and_split() {
+        static TWO: Descriptor = Descriptor {
+            labels: &[
+                LabelDescriptor {
+                    name: "a",
+                    values: None,
+                },
+                LabelDescriptor {
+                    name: "b",
+                    values: None,
+                },
+            ],
+            ..DESC
+        };
+        let family = Family::<CounterCell, 2>::new(&TWO, 1);
+        let keys = [
+            ["ab", "c"],
+            ["a", "bc"],
+            ["", "abc"],
+            ["abc", ""],
+            ["abcdefgh", "i"],
+            ["abcdefghi", ""],
+        ];
+        for (n, key) in keys.iter().enumerate() {
+            for _ in 0..=n {
+                family.with(*key, 0, |cell| cell.inc_by(1));
+            }
+        }
+        assert_eq!(family.series_count(), keys.len());
+        let shown = samples(&family);
+        for (n, [a, b]) in keys.iter().enumerate() {
+            let line = format!("aigateway_test_total{{a=\"{a}\",b=\"{b}\"}} {}", n + 1);
+            assert!(shown.contains(&line), "{line} in {shown:#?}");
+        }
+    }
+
+    /// A series with stripes adds up its own words and every stripe's, for
+    /// counters and histograms: two threads record into one series, one of
+    /// them after giving it stripes.
+    #[test]
+    fn a_striped_series_adds_up_its_stripes() {
+        let counter = Family::<CounterCell, 1>::new(&DESC, 1);
+        let histogram = Family::<HistogramCell, 1>::new(&HISTOGRAM, ());
+        counter.with(["a"], 1, |cell| cell.inc_by(1));
+        histogram.with(["a"], 0, |cell| cell.observe(HISTOGRAM.buckets, 0.5));
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    counter.lookup(["a"], crate::series::stripe_now);
+                    histogram.lookup(["a"], crate::series::stripe_now);
+                    for _ in 0..10 {
+                        counter.with(["a"], 1, |cell| cell.inc_by(2));
+                        histogram.with(["a"], 0, |cell| cell.observe(HISTOGRAM.buckets, 1.5));
+                    }
+                });
+            }
         });
-        assert_eq!(count(&family, "gone", 0), 1, "the new series");
+        assert!(samples(&counter)
+            .contains(&"aigateway_test_total{tenant_id=\"a\",status=\"error\"} 41".to_owned()));
+        assert_eq!(
+            samples(&histogram),
+            [
+                "aigateway_test_seconds_bucket{tenant_id=\"a\",le=\"1\"} 1",
+                "aigateway_test_seconds_bucket{tenant_id=\"a\",le=\"2\"} 21",
+                "aigateway_test_seconds_bucket{tenant_id=\"a\",le=\"+Inf\"} 21",
+                "aigateway_test_seconds_sum{tenant_id=\"a\"} 30.5",
+                "aigateway_test_seconds_count{tenant_id=\"a\"} 21",
+            ]
+        );
+    }
+
+    /// A handle holds its series past a removal pass, and records into it.
+    #[test]
+    fn a_handle_keeps_its_series_through_expiry() {
+        let family = Family::<CounterCell, 1>::new(&DESC, 1);
+        family.set_expiry(Some(std::time::Duration::from_nanos(1)));
+        let held = family.cell(["held"], 0);
+        family.with(["idle"], 0, |cell| cell.inc_by(1));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        family.expire_idle();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert_eq!(family.expire_idle(), 1, "the idle series goes");
+        held.get().inc_by(5);
+        assert_eq!(
+            samples(&family),
+            [
+                "aigateway_test_total{tenant_id=\"held\",status=\"success\"} 5",
+                "aigateway_test_total{tenant_id=\"held\",status=\"error\"} 0",
+            ]
+        );
     }
 }

@@ -112,8 +112,8 @@ impl TokensFamily {
         // `type` is the family's only closed-set label: a cell per value.
         let key = [tenant_id.0, provider.0, model.0];
         self.inner.with_cells(key, |cells| {
-            cells[TokenType::Input.index()].inc_by(input);
-            cells[TokenType::Output.index()].inc_by(output);
+            cells.get(TokenType::Input.index()).inc_by(input);
+            cells.get(TokenType::Output.index()).inc_by(output);
         });
     }
 }

@@ -1,0 +1,272 @@
+//! One series in one allocation: a header, then its cells, then its key,
+//! all words. A lookup that finds the series' pointer reads the key it
+//! compares and the cells it adds to from the same block, no pointer
+//! further; a handle's record reads the header and the cells only, which
+//! come first.
+//!
+//! The cells are the family's cells in order, each a fixed number of words
+//! (see [`crate::cell::Cell::words`]). The key is each open-set value as
+//! its length in bytes, then its bytes, eight to a word, zero-padded.
+//!
+//! A cell that two threads add to at once is passed between their cores
+//! on every record. The first add that finds the word changed under it
+//! (a failed compare-exchange) gives the series stripes: a copy of its cell
+//! words per stripe, in cache lines of their own, one stripe per recording
+//! thread while there are no more threads than processors. Adds go to the
+//! thread's stripe from then on, and a scrape adds up the words and every
+//! stripe. A series no two threads contend for never has stripes.
+
+use std::cell::Cell as StdCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::LazyLock;
+
+use once_cell::race::OnceBox;
+use triomphe::{HeaderSlice, HeaderWithLength, ThinArc};
+
+/// A series, owned: what the family's map and each handle hold.
+pub(crate) type SeriesArc = ThinArc<Header, AtomicU64>;
+
+/// A series, borrowed: its header and words.
+pub type Series = HeaderSlice<HeaderWithLength<Header>, [AtomicU64]>;
+
+/// What a series knows besides its words: 24 bytes, so that the cells
+/// start in the block's first cache line or the next.
+#[derive(Debug)]
+pub struct Header {
+    /// How many words the cells take: the key starts after them.
+    cell_words: u32,
+    /// Recorded into through a lookup since the last expiry pass.
+    pub touched: AtomicBool,
+    /// When it was last seen active, in nanoseconds (see `expiry::now`).
+    pub active_at: AtomicU64,
+    /// Each stripe's copy of the cell words, made on the first contended
+    /// add.
+    stripes: OnceBox<Vec<AtomicU64>>,
+}
+
+/// Words one stripe takes beyond its cells' own: a cache line between two
+/// stripes, so that no two share one whatever the block's alignment.
+const GAP: usize = 8;
+
+/// How many stripes a contended series gets: one per processor, up to 8.
+static STRIPES: LazyLock<usize> = LazyLock::new(|| {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+});
+
+thread_local! {
+    /// This thread's stripe, taken in turn on its first contended add.
+    static STRIPE: StdCell<usize> = const { StdCell::new(usize::MAX) };
+}
+
+/// This thread's stripe number.
+#[inline]
+fn this_thread_stripe() -> usize {
+    STRIPE.with(|stripe| match stripe.get() {
+        usize::MAX => {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Relaxed) % *STRIPES;
+            stripe.set(n);
+            n
+        }
+        n => n,
+    })
+}
+
+/// A new series of `key` with `cell_words` words of cells at zero, active
+/// `now`.
+pub(crate) fn new_series(key: &[&str], cell_words: usize, now: u64) -> SeriesArc {
+    let header = Header {
+        cell_words: u32::try_from(cell_words).expect("a series' cells fit in 2^32 words"),
+        touched: AtomicBool::new(false),
+        active_at: AtomicU64::new(now),
+        stripes: OnceBox::new(),
+    };
+    let key_words = key
+        .iter()
+        .flat_map(|v| std::iter::once(v.len() as u64).chain(v.as_bytes().chunks(8).map(pack)));
+    let words: Vec<u64> = std::iter::repeat(0)
+        .take(cell_words)
+        .chain(key_words)
+        .collect();
+    ThinArc::from_header_and_iter(header, words.into_iter().map(AtomicU64::new))
+}
+
+/// Up to eight bytes as a word, little-endian, zero-padded.
+#[inline]
+fn pack(chunk: &[u8]) -> u64 {
+    match <[u8; 8]>::try_from(chunk) {
+        Ok(word) => u64::from_le_bytes(word),
+        Err(_) => chunk
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+    }
+}
+
+/// Reading a series' key, and adding to its cells.
+pub trait SeriesExt {
+    /// The header.
+    fn head(&self) -> &Header;
+    /// Whether the series' key is `key`.
+    fn has_key(&self, key: &[&str]) -> bool;
+    /// Whether open-set value `position` of the key is `value`.
+    fn value_is(&self, position: usize, value: &str) -> bool;
+    /// The key's values' bytes, appended to `out` one after another, and
+    /// where each ends in it.
+    fn key_into<const K: usize>(&self, out: &mut Vec<u8>) -> [usize; K];
+    /// The cell words.
+    fn cells(&self) -> &[AtomicU64];
+    /// The key words.
+    fn key(&self) -> &[AtomicU64];
+    /// Adds `n` to cell word `word`, striped once contended.
+    fn add(&self, word: usize, n: u64);
+    /// Adds `value` to the `f64` in cell word `word`, striped once
+    /// contended.
+    fn add_f64(&self, word: usize, value: f64);
+    /// The cell words, then each stripe's copy of them: what a scrape adds
+    /// up.
+    fn copies(&self) -> impl Iterator<Item = &[AtomicU64]>;
+}
+
+impl SeriesExt for Series {
+    #[inline]
+    fn head(&self) -> &Header {
+        &self.header.header
+    }
+
+    #[inline]
+    fn has_key(&self, key: &[&str]) -> bool {
+        let mut words = self.key().iter().map(|w| w.load(Relaxed));
+        key.iter().all(|v| {
+            words.next() == Some(v.len() as u64)
+                && v.as_bytes()
+                    .chunks(8)
+                    .all(|c| words.next() == Some(pack(c)))
+        })
+    }
+
+    fn value_is(&self, position: usize, value: &str) -> bool {
+        let key = self.key();
+        let mut at = 0;
+        for _ in 0..position {
+            at += 1 + (key[at].load(Relaxed) as usize).div_ceil(8);
+        }
+        key[at].load(Relaxed) == value.len() as u64
+            && value
+                .as_bytes()
+                .chunks(8)
+                .zip(&key[at + 1..])
+                .all(|(c, w)| w.load(Relaxed) == pack(c))
+    }
+
+    fn key_into<const K: usize>(&self, out: &mut Vec<u8>) -> [usize; K] {
+        let mut words = self.key().iter().map(|w| w.load(Relaxed));
+        std::array::from_fn(|_| {
+            let len = words.next().expect("a length per value") as usize;
+            let end = out.len() + len;
+            for word in words.by_ref().take(len.div_ceil(8)) {
+                out.extend_from_slice(&word.to_le_bytes());
+            }
+            out.truncate(end);
+            end
+        })
+    }
+
+    #[inline]
+    fn cells(&self) -> &[AtomicU64] {
+        &self.slice[..self.head().cell_words as usize]
+    }
+
+    #[inline]
+    fn key(&self) -> &[AtomicU64] {
+        &self.slice[self.head().cell_words as usize..]
+    }
+
+    #[inline]
+    fn add(&self, word: usize, n: u64) {
+        if let Some(stripe) = stripe(self) {
+            stripe[word].fetch_add(n, Relaxed);
+            return;
+        }
+        let cell = &self.cells()[word];
+        let current = cell.load(Relaxed);
+        if cell
+            .compare_exchange(current, current.wrapping_add(n), Relaxed, Relaxed)
+            .is_err()
+        {
+            striped(self)[word].fetch_add(n, Relaxed);
+        }
+    }
+
+    #[inline]
+    fn add_f64(&self, word: usize, value: f64) {
+        if let Some(stripe) = stripe(self) {
+            return add_f64_to(&stripe[word], value);
+        }
+        let cell = &self.cells()[word];
+        let current = cell.load(Relaxed);
+        let next = (f64::from_bits(current) + value).to_bits();
+        if cell
+            .compare_exchange(current, next, Relaxed, Relaxed)
+            .is_err()
+        {
+            add_f64_to(&striped(self)[word], value);
+        }
+    }
+
+    fn copies(&self) -> impl Iterator<Item = &[AtomicU64]> {
+        let cells = self.cells();
+        let stripes = self.head().stripes.get().map(|s| &s[..]).unwrap_or(&[]);
+        let per = cells.len() + GAP;
+        std::iter::once(cells).chain(
+            stripes
+                .chunks(per.max(1))
+                .map(move |stripe| &stripe[..cells.len()]),
+        )
+    }
+}
+
+/// This thread's stripe of `series`' cell words, if it has stripes.
+#[inline]
+fn stripe(series: &Series) -> Option<&[AtomicU64]> {
+    let stripes = series.head().stripes.get()?;
+    Some(stripe_of(series, stripes))
+}
+
+/// This thread's stripe of `series`, the stripes made if need be.
+#[cold]
+fn striped(series: &Series) -> &[AtomicU64] {
+    let per = series.cells().len() + GAP;
+    let stripes = series
+        .head()
+        .stripes
+        .get_or_init(|| Box::new((0..per * *STRIPES).map(|_| AtomicU64::new(0)).collect()));
+    stripe_of(series, stripes)
+}
+
+/// Gives `series` stripes, as a contended add does.
+#[cfg(test)]
+pub(crate) fn stripe_now(series: &Series) {
+    striped(series);
+}
+
+#[inline]
+fn stripe_of<'a>(series: &Series, stripes: &'a [AtomicU64]) -> &'a [AtomicU64] {
+    let len = series.cells().len();
+    let at = this_thread_stripe() * (len + GAP);
+    &stripes[at..at + len]
+}
+
+/// Adds `value` to the `f64` in `cell`, which other threads may add to.
+fn add_f64_to(cell: &AtomicU64, value: f64) {
+    let mut current = cell.load(Relaxed);
+    loop {
+        let next = (f64::from_bits(current) + value).to_bits();
+        match cell.compare_exchange_weak(current, next, Relaxed, Relaxed) {
+            Ok(_) => return,
+            Err(actual) => current = actual,
+        }
+    }
+}
