@@ -568,3 +568,43 @@ fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
         .count();
     assert_eq!(overflow_families, 13);
 }
+
+/// `/metrics` is gzipped for a scraper that accepts it, as Prometheus does,
+/// and sent as text to one that does not; both carry the same exposition.
+#[test]
+fn metrics_are_gzipped_when_accepted() {
+    use std::io::Read;
+    let (_dir, gw, client) = start(1_000);
+    for tenant in ["acme", "globex"] {
+        let (status, _) = chat(&client, &gw, tenant, ask("openai/gpt-4o-mini", "hi"), &[]);
+        assert_eq!(status, 200);
+    }
+    let scrape = |encoding: &str| {
+        let response = client
+            .get(format!("{}/metrics", gw.url))
+            .header("accept-encoding", encoding)
+            .send()
+            .unwrap();
+        let header = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (header, response.bytes().unwrap().to_vec())
+    };
+    let (plain_encoding, plain) = scrape("identity");
+    let (gzip_encoding, gzipped) = scrape("gzip, deflate");
+    assert_eq!(plain_encoding, None);
+    assert_eq!(gzip_encoding.as_deref(), Some("gzip"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, String::from_utf8(plain).unwrap());
+    assert!(text.contains("aigateway_requests_total{tenant_id=\"globex\""));
+    assert!(
+        gzipped.len() * 4 < text.len(),
+        "{} of {} bytes",
+        gzipped.len(),
+        text.len()
+    );
+}

