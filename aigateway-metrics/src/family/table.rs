@@ -13,6 +13,7 @@
 //! record or a handle may have reached it meanwhile), and puts it back if
 //! not: a lookup that marks its series, or a bind that holds it, then finds
 //! its slot unchanged knows the series stays (see [`Map::still_holds`]).
+//! `tests/removal_protocol.rs` checks this with loom.
 
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
