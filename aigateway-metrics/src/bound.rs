@@ -4,19 +4,21 @@
 //! record through one is an add or a store (or a histogram
 //! observation), with no hashing and no lookup.
 //!
-//! A handle holds its series' cells, like a guard or a timer does:
-//! - the series does not expire while a handle to it lives;
+//! A handle holds its series, like a guard or a timer does:
+//! - the series does not expire while a handle to it lives, and the
+//!   handle's drop counts as its last activity;
 //! - a handle made when the family is full records into the overflow
 //!   series, counted once, when it is made;
 //! - after `forget` removes its series, a handle's records go to the
 //!   removed series and are not exposed: make handles per stream or per
 //!   connection, not for the life of the process.
 //!
-//! A counter or histogram handle records into its thread's copy of the
-//! series' cells (made on the thread's first record, as a lookup makes
-//! it), so a handle recorded into from every core, like a busy tenant's
-//! kept series, does not pass cache lines between them. A gauge handle
-//! sets the series' one cell, its value being the last one set.
+//! A counter or histogram handle adds to its series' cells atomically, as a
+//! looked-up record does, and to its thread's stripe of them once two
+//! threads contend for the series (see `series`), so a handle recorded into
+//! from every core, like a busy tenant's kept series, does not pass cache
+//! lines between them. A gauge handle sets the series' one cell, its value
+//! being the last one set.
 
 use std::fmt;
 use std::marker::PhantomData;

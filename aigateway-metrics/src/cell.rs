@@ -27,10 +27,10 @@ pub trait Cell: Send + Sync + 'static {
     /// The cell whose words start at cell word `word` of `series`.
     fn at(series: &Series, word: usize) -> Self::Ref<'_>;
 
-    /// Writes the sample(s) of a cell whose words are `copies`: those of
+    /// Writes the sample(s) of a cell whose words are `words`: those of
     /// the series, then each stripe's (see [`crate::series`]), added up.
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a [AtomicU64]>,
+        words: impl Iterator<Item = &'a [AtomicU64]>,
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -71,12 +71,12 @@ impl Cell for CounterCell {
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a [AtomicU64]>,
+        words: impl Iterator<Item = &'a [AtomicU64]>,
         scale: u64,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result {
-        let units = copies.fold(0u64, |sum, c| sum.wrapping_add(c[0].load(Relaxed)));
+        let units = words.fold(0u64, |sum, c| sum.wrapping_add(c[0].load(Relaxed)));
         if scale == 1 {
             encoder.encode_counter::<NoLabelSet, _, f64>(&units, None)
         } else {
@@ -132,12 +132,12 @@ impl Cell for GaugeCell {
     }
 
     fn encode<'a>(
-        mut copies: impl Iterator<Item = &'a [AtomicU64]>,
+        mut words: impl Iterator<Item = &'a [AtomicU64]>,
         float: bool,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result {
-        let bits = copies.next().expect("a series' own words")[0].load(Relaxed);
+        let bits = words.next().expect("a series' own words")[0].load(Relaxed);
         if float {
             encoder.encode_gauge(&f64::from_bits(bits))
         } else {
@@ -203,7 +203,7 @@ impl Cell for HistogramCell {
     }
 
     fn encode<'a>(
-        copies: impl Iterator<Item = &'a [AtomicU64]>,
+        words: impl Iterator<Item = &'a [AtomicU64]>,
         (): (),
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -211,8 +211,8 @@ impl Cell for HistogramCell {
         let uppers = desc.buckets.iter().copied().chain([f64::INFINITY]);
         let mut buckets: Vec<(f64, u64)> = uppers.map(|upper| (upper, 0)).collect();
         let mut sum = 0.0;
-        for words in copies {
-            let (counts, sum_bits) = words.split_at(buckets.len());
+        for copy in words {
+            let (counts, sum_bits) = copy.split_at(buckets.len());
             for ((_, n), count) in buckets.iter_mut().zip(counts) {
                 *n += count.load(Relaxed);
             }

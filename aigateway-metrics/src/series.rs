@@ -127,7 +127,7 @@ pub trait SeriesExt {
     fn add_f64(&self, word: usize, value: f64);
     /// The cell words, then each stripe's copy of them: what a scrape adds
     /// up.
-    fn copies(&self) -> impl Iterator<Item = &[AtomicU64]>;
+    fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]>;
 }
 
 impl SeriesExt for Series {
@@ -216,7 +216,7 @@ impl SeriesExt for Series {
         }
     }
 
-    fn copies(&self) -> impl Iterator<Item = &[AtomicU64]> {
+    fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]> {
         let cells = self.cells();
         let stripes = self.head().stripes.get().map(|s| &s[..]).unwrap_or(&[]);
         let per = cells.len() + GAP;

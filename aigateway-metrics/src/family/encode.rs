@@ -53,15 +53,15 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             for (series, key) in entries {
                 for index in 0..inner.cells_per_series {
                     let word = index * inner.cell_words;
-                    let copies = series
-                        .copies()
+                    let words = series
+                        .cells_and_stripes()
                         .map(|words| &words[word..word + inner.cell_words]);
                     if desc.labels.is_empty() {
-                        C::encode(copies, inner.config, desc, &mut metric)?;
+                        C::encode(words, inner.config, desc, &mut metric)?;
                     } else {
                         let labels = Labels { desc, key, index };
                         let mut family = metric.encode_family(&labels)?;
-                        C::encode(copies, inner.config, desc, &mut family)?;
+                        C::encode(words, inner.config, desc, &mut family)?;
                     }
                 }
             }

@@ -1,10 +1,11 @@
 //! A tenant's series, and a tenant's series for one provider and model,
 //! looked up once and kept: for a gateway that keeps state per tenant (a
 //! rate limiter, a budget) and can keep these beside it. A record through
-//! them is an add into the thread's copy of the series' cells (a store, for
-//! the budget gauge), with no hashing and no lookup; they are [bound handles](crate::BoundCounter), with the same
-//! rules: the series do not expire while they live, and if a family was
-//! full when they were made, they record into its overflow series.
+//! them is an atomic add into the series' cells (a store, for the budget
+//! gauge), with no hashing and no lookup; they are
+//! [bound handles](crate::BoundCounter), with the same rules: the series do
+//! not expire while they live, and if a family was full when they were
+//! made, they record into its overflow series.
 
 use std::time::Duration;
 
