@@ -377,3 +377,38 @@ fn init_creates_series_at_zero() {
     expected.push("aigateway_active_streams 0".to_owned());
     assert_eq!(samples, expected);
 }
+
+/// Requests by status, exposing only the statuses recorded into.
+#[derive(aigateway_metrics::Metric)]
+#[metric(counter, name = "aigateway_test_sparse_total", expose = "recorded")]
+struct Sparse<'a> {
+    tenant_id: TenantId<'a>,
+    status: Status,
+    error_type: ProviderErrorType,
+}
+
+/// A family declared with `expose = "recorded"` exposes a closed-set value
+/// once recorded into, `inc_by(0)` included, and no other: here 3 of the
+/// 35 combinations of a tenant's statuses and error types.
+#[test]
+fn a_family_can_expose_only_the_values_recorded() {
+    let sparse = SparseFamily::new();
+    sparse.inc(ACME, Status::Error, ProviderErrorType::Timeout);
+    sparse.inc(ACME, Status::Error, ProviderErrorType::Timeout);
+    sparse.inc(ACME, Status::Success, ProviderErrorType::Other);
+    sparse.inc_by(
+        GLOBEX,
+        Status::RateLimited,
+        ProviderErrorType::RateLimited,
+        0,
+    );
+    let (text, _) = expose(&sparse);
+    assert_eq!(
+        text,
+        "# HELP aigateway_test_sparse_total Requests by status, exposing only the statuses recorded into.\n\
+         # TYPE aigateway_test_sparse_total counter\n\
+         aigateway_test_sparse_total{tenant_id=\"acme\",status=\"success\",error_type=\"other\"} 1\n\
+         aigateway_test_sparse_total{tenant_id=\"acme\",status=\"error\",error_type=\"timeout\"} 2\n\
+         aigateway_test_sparse_total{tenant_id=\"globex\",status=\"rate_limited\",error_type=\"rate_limited\"} 0\n"
+    );
+}

@@ -27,6 +27,7 @@ pub struct Family<'a> {
     pub value: Option<Type>,
     pub limit: Option<syn::LitInt>,
     pub expire_after: Option<LitStr>,
+    pub expose: Option<LitStr>,
 }
 
 /// A label: one field of the struct.
@@ -112,6 +113,7 @@ impl<'a> Family<'a> {
             value: attrs.value.get(),
             limit: attrs.limit.get(),
             expire_after: attrs.expire_after.get(),
+            expose: attrs.expose.get(),
         })
     }
 

@@ -32,11 +32,13 @@ pub const VALUE: &str = "value";
 pub const LIMIT: &str = "limit";
 /// `expire_after = "30d"`: series idle that long are removed at scrapes.
 pub const EXPIRE_AFTER: &str = "expire_after";
+/// `expose = "recorded"`: which closed-set values of a series are exposed.
+pub const EXPOSE: &str = "expose";
 /// Field key `rename = "type"`: the label name, when not the field's name.
 pub const RENAME: &str = "rename";
 
 const CONTAINER_KEYS: &str = "`counter`, `gauge`, `histogram`, `name`, `buckets`, `prefix`, \
-     `value`, `limit` or `expire_after`";
+     `value`, `limit`, `expire_after` or `expose`";
 
 /// The kind of a family.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,7 @@ pub struct Container {
     pub value: Once<Type>,
     pub limit: Once<syn::LitInt>,
     pub expire_after: Once<LitStr>,
+    pub expose: Once<LitStr>,
 }
 
 /// What `#[metric(...)]` says on a field.
@@ -108,6 +111,7 @@ impl Container {
             value: Once::new(VALUE),
             limit: Once::new(LIMIT),
             expire_after: Once::new(EXPIRE_AFTER),
+            expose: Once::new(EXPOSE),
         };
         for_each_key(cx, attrs, |cx, meta| {
             let path = &meta.path;
@@ -143,6 +147,8 @@ impl Container {
                 this.limit.set(cx, span, meta.value()?.parse()?);
             } else if path.is_ident(EXPIRE_AFTER) {
                 this.expire_after.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(EXPOSE) {
+                this.expose.set(cx, span, meta.value()?.parse()?);
             } else {
                 cx.error_at(
                     span,

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{DeriveInput, Lifetime, Type};
+use syn::{DeriveInput, Lifetime, LitStr, Type};
 
 use crate::ast::{Family, Label};
 use crate::attr::Kind;
@@ -218,6 +218,10 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
         .iter()
         .flat_map(|b| &b.bounds)
         .map(|bound| bound.value);
+    let expose = match family.expose.as_ref().map(LitStr::value).as_deref() {
+        Some("recorded") => quote!(Recorded),
+        _ => quote!(All),
+    };
     let limit = match &family.limit {
         Some(limit) => quote!(#limit),
         None => quote!(::aigateway_metrics::DEFAULT_SERIES_LIMIT),
@@ -230,6 +234,7 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
             labels: &[#(#labels),*],
             buckets: &[#(#buckets),*],
             series_limit: #limit,
+            expose: ::aigateway_metrics::Expose::#expose,
         }
     }
 }

@@ -18,7 +18,23 @@ pub fn check(cx: &mut Ctxt, family: &Family) {
     check_value(cx, family);
     check_limit(cx, family);
     check_expire_after(cx, family);
+    check_expose(cx, family);
     check_labels(cx, family);
+}
+
+fn check_expose(cx: &mut Ctxt, family: &Family) {
+    let Some(lit) = &family.expose else {
+        return;
+    };
+    if !matches!(lit.value().as_str(), "all" | "recorded") {
+        cx.error_spanned_by(lit, "`expose` is \"all\" (the default) or \"recorded\"");
+    } else if family.labels.iter().all(|l| l.open) {
+        cx.error_spanned_by(
+            lit,
+            "`expose` chooses which closed-set values are exposed; this family has no \
+             closed-set label",
+        );
+    }
 }
 
 fn check_expire_after(cx: &mut Ctxt, family: &Family) {

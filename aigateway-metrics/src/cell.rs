@@ -24,8 +24,8 @@ pub trait Cell: Send + Sync + 'static {
     /// The words one cell takes in a series of the family `desc`.
     fn words(desc: &Descriptor) -> usize;
 
-    /// The cell whose words start at cell word `word` of `series`.
-    fn at(series: &Series, word: usize) -> Self::Ref<'_>;
+    /// Cell `index` of `series`, whose words start at cell word `word`.
+    fn at(series: &Series, index: usize, word: usize) -> Self::Ref<'_>;
 
     /// Writes the sample(s) of a cell whose words are `words`: those of
     /// the series, then each stripe's (see [`crate::series`]), added up.
@@ -45,6 +45,7 @@ pub enum CounterCell {}
 #[derive(Clone, Copy, Debug)]
 pub struct CounterRef<'a> {
     series: &'a Series,
+    index: usize,
     word: usize,
 }
 
@@ -52,6 +53,7 @@ impl CounterRef<'_> {
     /// Adds `units`.
     #[inline]
     pub fn inc_by(&self, units: u64) {
+        self.series.mark(self.index);
         self.series.add(self.word, units);
     }
 }
@@ -66,8 +68,12 @@ impl Cell for CounterCell {
     }
 
     #[inline]
-    fn at(series: &Series, word: usize) -> CounterRef<'_> {
-        CounterRef { series, word }
+    fn at(series: &Series, index: usize, word: usize) -> CounterRef<'_> {
+        CounterRef {
+            series,
+            index,
+            word,
+        }
     }
 
     fn encode<'a>(
@@ -94,26 +100,37 @@ pub enum GaugeCell {}
 
 /// One gauge of a series.
 #[derive(Clone, Copy, Debug)]
-pub struct GaugeRef<'a>(&'a AtomicU64);
+pub struct GaugeRef<'a> {
+    series: &'a Series,
+    index: usize,
+    word: usize,
+}
 
 impl GaugeRef<'_> {
     /// Sets an integer gauge.
     #[inline]
     pub fn set_i64(&self, value: i64) {
-        self.0.store(value as u64, Relaxed);
+        self.cell().store(value as u64, Relaxed);
     }
 
     /// Adds to an integer gauge (two's complement: a wrapping add of the bits
     /// is a wrapping add of the `i64`).
     #[inline]
     pub fn add_i64(&self, delta: i64) {
-        self.0.fetch_add(delta as u64, Relaxed);
+        self.cell().fetch_add(delta as u64, Relaxed);
     }
 
     /// Sets a float gauge.
     #[inline]
     pub fn set_f64(&self, value: f64) {
-        self.0.store(value.to_bits(), Relaxed);
+        self.cell().store(value.to_bits(), Relaxed);
+    }
+
+    /// The gauge's word, noted as recorded into.
+    #[inline]
+    fn cell(&self) -> &AtomicU64 {
+        self.series.mark(self.index);
+        &self.series.cells()[self.word]
     }
 }
 
@@ -127,8 +144,12 @@ impl Cell for GaugeCell {
     }
 
     #[inline]
-    fn at(series: &Series, word: usize) -> GaugeRef<'_> {
-        GaugeRef(&series.cells()[word])
+    fn at(series: &Series, index: usize, word: usize) -> GaugeRef<'_> {
+        GaugeRef {
+            series,
+            index,
+            word,
+        }
     }
 
     fn encode<'a>(
@@ -158,6 +179,7 @@ pub enum HistogramCell {}
 #[derive(Clone, Copy, Debug)]
 pub struct HistogramRef<'a> {
     series: &'a Series,
+    index: usize,
     first: usize,
 }
 
@@ -165,6 +187,7 @@ impl HistogramRef<'_> {
     /// Counts a value that was checked to be finite and not negative.
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
+        self.series.mark(self.index);
         self.series.add(self.first + bucket_of(bounds, value), 1);
         self.series.add_f64(self.first + bounds.len() + 1, value);
     }
@@ -195,9 +218,10 @@ impl Cell for HistogramCell {
     }
 
     #[inline]
-    fn at(series: &Series, word: usize) -> HistogramRef<'_> {
+    fn at(series: &Series, index: usize, word: usize) -> HistogramRef<'_> {
         HistogramRef {
             series,
+            index,
             first: word,
         }
     }

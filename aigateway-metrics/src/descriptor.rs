@@ -43,6 +43,19 @@ pub struct LabelDescriptor {
     pub values: Option<&'static [&'static str]>,
 }
 
+/// Which closed-set values of a series a family exposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expose {
+    /// Every value, at zero until recorded: a tenant's `status="error"`
+    /// reads 0 rather than being absent, so ratios in PromQL need no
+    /// `or vector(0)`. The default.
+    All,
+    /// Only the values recorded into (`inc_by(0)` counts), for families
+    /// whose closed sets are large and mostly unused. Of a series' first 32
+    /// combinations of closed-set values; any past those are always exposed.
+    Recorded,
+}
+
 /// A metric family as declared: everything but its values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Descriptor {
@@ -59,6 +72,8 @@ pub struct Descriptor {
     /// The most combinations of open-set values the family keeps; records of
     /// further ones go to its overflow series. Set with `limit = N`.
     pub series_limit: usize,
+    /// Which closed-set values are exposed. Set with `expose = "recorded"`.
+    pub expose: Expose,
 }
 
 /// The series limit of a family that does not set one.

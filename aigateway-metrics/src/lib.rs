@@ -54,7 +54,7 @@ mod stats;
 mod value;
 
 pub use bound::{BoundCounter, BoundFloatGauge, BoundGauge, BoundHistogram};
-pub use descriptor::{Descriptor, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
+pub use descriptor::{Descriptor, Expose, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{
@@ -89,6 +89,7 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// | `value = T` | what a counter counts ([`CounterValue`]: `u64`, [`Usd`]) or a gauge holds (`i64`, `f64`, or a type with `Into<i64>`) |
 /// | `limit = N` | the most combinations of open-set values kept; [`DEFAULT_SERIES_LIMIT`] when not given |
 /// | `expire_after = "..."` | series not recorded into for that long are removed, at scrapes: a whole number and a unit, `ms`, `s`, `m`, `h` or `d` (`"30d"`); kept for good when not given. The same as calling `set_expiry` on a new handle |
+/// | `expose = "..."` | which closed-set values of a known combination of open-set values are exposed ([`Expose`]): `"all"`, at zero until recorded, when not given; or `"recorded"`, only those recorded into (`inc_by(0)` counts) |
 ///
 /// The first paragraph of the struct's doc comment is the HELP text; a
 /// family without one does not compile.
@@ -315,7 +316,7 @@ pub mod __private {
     pub use prometheus_client::registry::Registry;
     pub use std::sync::Arc;
 
-    use crate::{Descriptor, MetricKind, ValueError};
+    use crate::{Descriptor, Expose, MetricKind, ValueError};
 
     #[inline]
     pub fn finite(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
@@ -364,6 +365,7 @@ pub mod __private {
             labels: &[],
             buckets: &[],
             series_limit: 0,
+            expose: Expose::All,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! One series in one allocation: a header, then its cells, then its key,
-//! all words. A lookup that finds the series' pointer reads the key it
+//! One series in one allocation: a header, then its cells, a bit per cell
+//! recorded into, then its key, all words. A lookup that finds the series' pointer reads the key it
 //! compares and the cells it adds to from the same block, no pointer
 //! further; a handle's record reads the header and the cells only, which
 //! come first.
@@ -33,8 +33,10 @@ pub type Series = HeaderSlice<HeaderWithLength<Header>, [AtomicU64]>;
 /// start in the block's first cache line or the next.
 #[derive(Debug)]
 pub struct Header {
-    /// How many words the cells take: the key starts after them.
-    cell_words: u32,
+    /// How many words the cells take: the recorded bits start after them.
+    cell_words: u16,
+    /// Where the key starts.
+    key_at: u16,
     /// Recorded into through a lookup since the last expiry pass.
     pub touched: AtomicBool,
     /// When it was last seen active, in nanoseconds (see `expiry::now`).
@@ -74,11 +76,13 @@ fn this_thread_stripe() -> usize {
     })
 }
 
-/// A new series of `key` with `cell_words` words of cells at zero, active
-/// `now`.
-pub(crate) fn new_series(key: &[&str], cell_words: usize, now: u64) -> SeriesArc {
+/// A new series of `key` with `cells` cells of `cell_words` words in all,
+/// at zero, active `now`.
+pub(crate) fn new_series(key: &[&str], cells: usize, cell_words: usize, now: u64) -> SeriesArc {
+    let key_at = cell_words + cells.div_ceil(64);
     let header = Header {
-        cell_words: u32::try_from(cell_words).expect("a series' cells fit in 2^32 words"),
+        cell_words: u16::try_from(cell_words).expect("a series' cells fit in 65,536 words"),
+        key_at: u16::try_from(key_at).expect("a series' cells fit in 65,536 words"),
         touched: AtomicBool::new(false),
         active_at: AtomicU64::new(now),
         stripes: OnceBox::new(),
@@ -86,10 +90,7 @@ pub(crate) fn new_series(key: &[&str], cell_words: usize, now: u64) -> SeriesArc
     let key_words = key
         .iter()
         .flat_map(|v| std::iter::once(v.len() as u64).chain(v.as_bytes().chunks(8).map(pack)));
-    let words: Vec<u64> = std::iter::repeat(0)
-        .take(cell_words)
-        .chain(key_words)
-        .collect();
+    let words: Vec<u64> = std::iter::repeat(0).take(key_at).chain(key_words).collect();
     ThinArc::from_header_and_iter(header, words.into_iter().map(AtomicU64::new))
 }
 
@@ -125,6 +126,10 @@ pub trait SeriesExt {
     /// Adds `value` to the `f64` in cell word `word`, striped once
     /// contended.
     fn add_f64(&self, word: usize, value: f64);
+    /// Notes cell `index` as recorded into.
+    fn mark(&self, index: usize);
+    /// Whether cell `index` was ever recorded into.
+    fn was_recorded(&self, index: usize) -> bool;
     /// The cell words, then each stripe's copy of them: what a scrape adds
     /// up.
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]>;
@@ -176,12 +181,12 @@ impl SeriesExt for Series {
 
     #[inline]
     fn cells(&self) -> &[AtomicU64] {
-        &self.slice[..self.head().cell_words as usize]
+        &self.slice[..usize::from(self.head().cell_words)]
     }
 
     #[inline]
     fn key(&self) -> &[AtomicU64] {
-        &self.slice[self.head().cell_words as usize..]
+        &self.slice[usize::from(self.head().key_at)..]
     }
 
     #[inline]
@@ -216,6 +221,19 @@ impl SeriesExt for Series {
         }
     }
 
+    #[inline]
+    fn mark(&self, index: usize) {
+        let (word, bit) = recorded_bit(self, index);
+        if word.load(Relaxed) & bit == 0 {
+            word.fetch_or(bit, Relaxed);
+        }
+    }
+
+    fn was_recorded(&self, index: usize) -> bool {
+        let (word, bit) = recorded_bit(self, index);
+        word.load(Relaxed) & bit != 0
+    }
+
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]> {
         let cells = self.cells();
         let stripes = self.head().stripes.get().map(|s| &s[..]).unwrap_or(&[]);
@@ -226,6 +244,14 @@ impl SeriesExt for Series {
                 .map(move |stripe| &stripe[..cells.len()]),
         )
     }
+}
+
+/// The word and bit that say whether cell `index` of `series` was
+/// recorded into.
+#[inline]
+fn recorded_bit(series: &Series, index: usize) -> (&AtomicU64, u64) {
+    let word = usize::from(series.head().cell_words) + index / 64;
+    (&series.slice[word], 1 << (index % 64))
 }
 
 /// This thread's stripe of `series`' cell words, if it has stripes.

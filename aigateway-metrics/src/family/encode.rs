@@ -10,7 +10,7 @@ use prometheus_client::encoding::{
 
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
-use crate::descriptor::Descriptor;
+use crate::descriptor::{Descriptor, Expose};
 use crate::series::{Series, SeriesExt};
 
 impl<C: Cell, const K: usize> Collector for Family<C, K> {
@@ -52,6 +52,9 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             }
             for (series, key) in entries {
                 for index in 0..inner.cells_per_series {
+                    if desc.expose == Expose::Recorded && !series.was_recorded(index) {
+                        continue;
+                    }
                     let word = index * inner.cell_words;
                     let words = series
                         .cells_and_stripes()

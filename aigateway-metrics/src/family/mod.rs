@@ -87,6 +87,11 @@ impl<C: Cell, const K: usize> Family<C, K> {
         let open = desc.labels.iter().filter(|l| l.values.is_none()).count();
         assert_eq!(open, K, "{}: descriptor and storage disagree", desc.name);
         let cells_per_series = desc.cells_per_series();
+        assert!(
+            cells_per_series <= usize::from(u16::MAX),
+            "{}: more than 65,535 combinations of closed-set values",
+            desc.name
+        );
         let cell_words = C::words(desc);
         let words = cells_per_series * cell_words;
         let now = expiry::now();
@@ -99,8 +104,8 @@ impl<C: Cell, const K: usize> Family<C, K> {
                 limit: AtomicUsize::new(desc.series_limit),
                 hasher: foldhash::fast::RandomState::default(),
                 series: Map::new(),
-                fixed: new_series(&[], if K == 0 { words } else { 0 }, now),
-                overflow: new_series(&[], if K == 0 { 0 } else { words }, now),
+                fixed: new_series(&[], cells_per_series, words, now),
+                overflow: new_series(&[], cells_per_series, words, now),
                 overflow_used: AtomicBool::new(false),
                 stats: Arc::new(FamilyStats::new(desc.name)),
                 expire_after: AtomicU64::new(0),
@@ -119,7 +124,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
     #[inline]
     pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(C::Ref<'_>) -> R) -> R {
         let word = self.word_of(index);
-        self.lookup(key, |series| f(C::at(series, word)))
+        self.lookup(key, |series| f(C::at(series, index, word)))
     }
 
     /// Calls `f` with all the cells of the series of `key` (one per
@@ -207,7 +212,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
                     .iter()
                     .any(|v| *v == OVERFLOW || v.len() > MAX_LABEL_VALUE_LEN);
             let words = inner.cells_per_series * inner.cell_words;
-            (!full).then(|| new_series(&key, words, expiry::now()))
+            (!full).then(|| new_series(&key, inner.cells_per_series, words, expiry::now()))
         };
         inner
             .series
@@ -239,6 +244,7 @@ impl<C: Cell, const K: usize> Family<C, K> {
         SeriesCell {
             series,
             word: word as u32,
+            index: index as u16,
             notes_drop: true,
             cell: PhantomData,
         }
@@ -312,7 +318,7 @@ impl<'a, C: Cell> Cells<'a, C> {
     pub fn get(&self, index: usize) -> C::Ref<'a> {
         let word = index * self.cell_words;
         assert!(word < self.series.cells().len(), "cell index out of range");
-        C::at(self.series, word)
+        C::at(self.series, index, word)
     }
 }
 
@@ -323,6 +329,7 @@ impl<'a, C: Cell> Cells<'a, C> {
 pub struct SeriesCell<C> {
     series: SeriesArc,
     word: u32,
+    index: u16,
     notes_drop: bool,
     cell: PhantomData<fn() -> C>,
 }
@@ -331,7 +338,7 @@ impl<C: Cell> SeriesCell<C> {
     /// The cell, to record into.
     #[inline]
     pub fn get(&self) -> C::Ref<'_> {
-        C::at(&self.series, self.word as usize)
+        C::at(&self.series, self.index.into(), self.word as usize)
     }
 }
 
@@ -363,6 +370,7 @@ impl<C> Clone for SeriesCell<C> {
         SeriesCell {
             series: self.series.clone(),
             word: self.word,
+            index: self.index,
             notes_drop: self.notes_drop,
             cell: PhantomData,
         }
@@ -419,6 +427,7 @@ mod tests {
         ],
         buckets: &[],
         series_limit: DEFAULT_SERIES_LIMIT,
+        expose: crate::Expose::All,
     };
 
     static HISTOGRAM: Descriptor = Descriptor {
