@@ -46,8 +46,10 @@ pub struct Header {
     stripes: OnceBox<Vec<AtomicU64>>,
 }
 
-/// Words one stripe takes beyond its cells' own: a cache line between two
-/// stripes, so that no two share one whatever the block's alignment.
+/// Words before each stripe and after the last: a cache line between two
+/// stripes, and between a stripe and the memory around them, so that no
+/// stripe shares a line with another thread's writes whatever the
+/// allocation's alignment.
 const GAP: usize = 8;
 
 /// How many stripes a contended series gets: one per processor, up to 8.
@@ -236,11 +238,11 @@ impl SeriesExt for Series {
 
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]> {
         let cells = self.cells();
-        let stripes = self.head().stripes.get().map(|s| &s[..]).unwrap_or(&[]);
+        let stripes = self.head().stripes.get().map_or(&[][..], |s| &s[GAP..]);
         let per = cells.len() + GAP;
         std::iter::once(cells).chain(
             stripes
-                .chunks(per.max(1))
+                .chunks_exact(per)
                 .map(move |stripe| &stripe[..cells.len()]),
         )
     }
@@ -268,7 +270,7 @@ fn striped(series: &Series) -> &[AtomicU64] {
     let stripes = series
         .head()
         .stripes
-        .get_or_init(|| Box::new((0..per * *STRIPES).map(|_| AtomicU64::new(0)).collect()));
+        .get_or_init(|| Box::new((0..GAP + per * *STRIPES).map(|_| AtomicU64::new(0)).collect()));
     stripe_of(series, stripes)
 }
 
@@ -281,7 +283,7 @@ pub(crate) fn stripe_now(series: &Series) {
 #[inline]
 fn stripe_of<'a>(series: &Series, stripes: &'a [AtomicU64]) -> &'a [AtomicU64] {
     let len = series.cells().len();
-    let at = this_thread_stripe() * (len + GAP);
+    let at = GAP + this_thread_stripe() * (len + GAP);
     &stripes[at..at + len]
 }
 
