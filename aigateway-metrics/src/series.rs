@@ -267,10 +267,13 @@ fn stripe(series: &Series) -> Option<&[AtomicU64]> {
 #[cold]
 fn striped(series: &Series) -> &[AtomicU64] {
     let per = series.cells().len() + GAP;
-    let stripes = series
-        .head()
-        .stripes
-        .get_or_init(|| Box::new((0..GAP + per * *STRIPES).map(|_| AtomicU64::new(0)).collect()));
+    let stripes = series.head().stripes.get_or_init(|| {
+        Box::new(
+            (0..GAP + per * *STRIPES)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        )
+    });
     stripe_of(series, stripes)
 }
 

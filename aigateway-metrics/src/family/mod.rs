@@ -4,7 +4,8 @@
 //! ...) to a series: one block of words holding the key and a cell per
 //! combination of closed-set values (status, error type, ...); see
 //! [`crate::series`]. Every cell of a series is exposed, so the closed-set
-//! values of a known tenant show up at zero rather than missing.
+//! values of a known tenant show up at zero rather than missing, unless
+//! the family is declared `expose = "recorded"` ([`crate::Expose`]).
 //!
 //! A record hashes its open-set values and looks them up in the family's
 //! [`table`]: an array of (hash, pointer) slots read without a lock, which
