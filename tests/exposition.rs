@@ -412,3 +412,25 @@ fn a_family_can_expose_only_the_values_recorded() {
          aigateway_test_sparse_total{tenant_id=\"globex\",status=\"rate_limited\",error_type=\"rate_limited\"} 0\n"
     );
 }
+
+/// `inc_by_each` adds to several closed-set values of one series, with one
+/// lookup, as `inc_by` of each would.
+#[test]
+fn inc_by_each_adds_to_several_cells_of_one_series() {
+    let sparse = SparseFamily::new();
+    sparse.inc_by_each(
+        ACME,
+        [
+            ((Status::Error, ProviderErrorType::Timeout), 2),
+            ((Status::Success, ProviderErrorType::Other), 1),
+            ((Status::Error, ProviderErrorType::Timeout), 3),
+        ],
+    );
+    sparse.inc_by(ACME, Status::Success, ProviderErrorType::Other, 10);
+    let (text, _) = expose(&sparse);
+    assert!(text.ends_with(
+        "aigateway_test_sparse_total{tenant_id=\"acme\",status=\"success\",error_type=\"other\"} 11\n\
+         aigateway_test_sparse_total{tenant_id=\"acme\",status=\"error\",error_type=\"timeout\"} 5\n"
+    ), "{text}");
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 2);
+}

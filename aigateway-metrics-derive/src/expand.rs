@@ -289,6 +289,7 @@ fn counter_methods(family: &Family) -> TokenStream {
     } = parts(family);
     let value = fresh(family, "value");
     let value_ty = value_type(family);
+    let each = inc_by_each(family, &key, &index);
     let inc = family.value.is_none().then(|| {
         quote! {
             /// Adds one to the series of these labels.
@@ -316,7 +317,52 @@ fn counter_methods(family: &Family) -> TokenStream {
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundCounter<#value_ty> {
             ::aigateway_metrics::BoundCounter::new(self.inner.cell(#key, #index))
         }
+
+        #each
     }
+}
+
+/// A counter's `inc_by_each`: several closed-set values of one series,
+/// with one lookup. Only for families with closed-set labels.
+fn inc_by_each(family: &Family, key: &TokenStream, index: &TokenStream) -> Option<TokenStream> {
+    let closed: Vec<&Label> = family.closed_labels().collect();
+    if closed.is_empty() {
+        return None;
+    }
+    let open_params = family.open_labels().map(|label| {
+        let ident = label.ident;
+        let ty = elided(family, label.ty);
+        quote!(#ident: #ty)
+    });
+    let idents = closed.iter().map(|l| l.ident);
+    let tys = closed.iter().map(|l| l.ty);
+    let (pattern, closed_ty) = if closed.len() == 1 {
+        let (ident, ty) = (closed[0].ident, closed[0].ty);
+        (quote!(#ident), quote!(#ty))
+    } else {
+        (quote!((#(#idents),*)), quote!((#(#tys),*)))
+    };
+    let value_ty = value_type(family);
+    let values = fresh(family, "values");
+    Some(quote! {
+        /// Adds each value to the series of these open-set labels, at its
+        /// closed-set values, with one lookup: for a record of several
+        /// cells of one series (a request's input and output tokens).
+        #[inline]
+        pub fn inc_by_each<const N: ::core::primitive::usize>(
+            &self,
+            #(#open_params,)*
+            #values: [(#closed_ty, #value_ty); N],
+        ) {
+            self.inner.with_cells(#key, |__aigw_cells| {
+                for (__aigw_closed, __aigw_value) in #values {
+                    let #pattern = __aigw_closed;
+                    let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(__aigw_value);
+                    __aigw_cells.get(#index).inc_by(__aigw_units);
+                }
+            })
+        }
+    })
 }
 
 fn int_gauge_methods(family: &Family) -> TokenStream {

@@ -106,7 +106,11 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 ///
 /// # Methods, by kind
 ///
-/// - counter: `inc(labels...)` (for `u64` counters) and `inc_by(labels..., value)`;
+/// - counter: `inc(labels...)` (for `u64` counters), `inc_by(labels..., value)`,
+///   and for families with closed-set labels
+///   `inc_by_each(open labels..., [(closed values, value); N])`, which adds to
+///   several closed-set values of one series with one lookup (a tuple of the
+///   closed-set values when there are several);
 /// - integer gauge: `set(labels..., value)`, and for plain `i64` gauges
 ///   `inc`, `dec`, `add(labels..., delta)` and `track(labels...)`, which returns
 ///   a [`GaugeGuard`];

@@ -96,24 +96,3 @@ pub struct ActiveStreams;
 pub struct BudgetUsage<'a> {
     tenant_id: TenantId<'a>,
 }
-
-impl TokensFamily {
-    /// Adds a request's input and output tokens: two cells of one series,
-    /// found with one lookup rather than one per token type.
-    pub(crate) fn inc_input_output(
-        &self,
-        tenant_id: TenantId<'_>,
-        provider: Provider<'_>,
-        model: Model<'_>,
-        input: u64,
-        output: u64,
-    ) {
-        use crate::LabelEnum;
-        // `type` is the family's only closed-set label: a cell per value.
-        let key = [tenant_id.0, provider.0, model.0];
-        self.inner.with_cells(key, |cells| {
-            cells.get(TokenType::Input.index()).inc_by(input);
-            cells.get(TokenType::Output.index()).inc_by(output);
-        });
-    }
-}

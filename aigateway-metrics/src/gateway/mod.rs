@@ -105,8 +105,12 @@ impl GatewayMetrics {
         input: u64,
         output: u64,
     ) {
-        self.tokens
-            .inc_input_output(tenant_id, provider, model, input, output);
+        self.tokens.inc_by_each(
+            tenant_id,
+            provider,
+            model,
+            [(TokenType::Input, input), (TokenType::Output, output)],
+        );
     }
 
     /// Records the cost of a request in US dollars, exactly to the
