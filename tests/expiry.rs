@@ -9,15 +9,10 @@ use std::time::Duration;
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{encode, Format, GatewayMetrics, Metric, Provider, TenantId};
 
-const EXPIRY: Duration = Duration::from_millis(200);
+mod support;
+use support::samples;
 
-fn scrape(registry: &Registry) -> Vec<String> {
-    encode(registry, Format::Prometheus)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
-}
+const EXPIRY: Duration = Duration::from_millis(200);
 
 #[test]
 fn idle_series_expire_at_a_scrape_and_come_back_from_zero() {
@@ -29,7 +24,7 @@ fn idle_series_expire_at_a_scrape_and_come_back_from_zero() {
     m.record_cache_hit(TenantId("busy"));
     m.record_cache_hit(TenantId("busy"));
     assert_eq!(
-        scrape(&registry),
+        samples(&registry),
         [
             "aigateway_cache_hits_total{tenant_id=\"busy\"} 2",
             "aigateway_cache_hits_total{tenant_id=\"idle\"} 1",
@@ -38,13 +33,13 @@ fn idle_series_expire_at_a_scrape_and_come_back_from_zero() {
     sleep(EXPIRY + Duration::from_millis(100));
     m.record_cache_hit(TenantId("busy"));
     assert_eq!(
-        scrape(&registry),
+        samples(&registry),
         ["aigateway_cache_hits_total{tenant_id=\"busy\"} 3"]
     );
     // Back after it expired: from zero, even from a thread that had it cached.
     m.record_cache_hit(TenantId("idle"));
     assert_eq!(
-        scrape(&registry),
+        samples(&registry),
         [
             "aigateway_cache_hits_total{tenant_id=\"busy\"} 3",
             "aigateway_cache_hits_total{tenant_id=\"idle\"} 1",
@@ -89,13 +84,13 @@ fn a_series_held_by_a_guard_does_not_expire() {
     let mut registry = Registry::default();
     streams.register(&mut registry);
     assert_eq!(
-        scrape(&registry),
+        samples(&registry),
         ["aigateway_streams_by_provider{provider=\"openai\"} 1"]
     );
     // Once the guard is gone the series, idle for long, expires too; the
     // guard's decrement went to it first, so nothing is left wrong.
     drop(guard);
-    assert_eq!(scrape(&registry), Vec::<String>::new());
+    assert_eq!(samples(&registry), Vec::<String>::new());
 }
 
 #[test]
@@ -137,10 +132,10 @@ fn a_family_declared_with_expire_after_expires_without_a_call() {
     sessions.register(&mut registry);
     sessions.inc(TenantId("idle"));
     assert_eq!(
-        scrape(&registry),
+        samples(&registry),
         ["aigateway_test_sessions_total{tenant_id=\"idle\"} 1"]
     );
     sleep(EXPIRY + Duration::from_millis(100));
-    assert_eq!(scrape(&registry), Vec::<String>::new());
+    assert_eq!(samples(&registry), Vec::<String>::new());
     assert_eq!(sessions.series_count(), 0);
 }

@@ -7,16 +7,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use aigateway_metrics::prometheus_client::registry::Registry;
-use aigateway_metrics::{encode, Format, GatewayMetrics, Model, Provider, Status, TenantId};
+use aigateway_metrics::{GatewayMetrics, Model, Provider, Status, TenantId};
 
-/// The sample lines of `registry`, without `# HELP` and `# TYPE`.
-fn samples(registry: &Registry) -> Vec<String> {
-    encode(registry, Format::Prometheus)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
-}
+mod support;
+use support::samples;
 
 /// A handle bound while another thread removes idle series holds a series
 /// that stays: with an expiry of 1 ns every series not held is idle at

@@ -4,6 +4,7 @@
 //! store on them, and a scrape reads them without stopping the recorders.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
@@ -18,14 +19,8 @@ pub trait Cell: Send + Sync + 'static {
     /// gauge holds floats.
     type Config: Copy + Send + Sync + fmt::Debug + 'static;
 
-    /// What records into one cell of a series.
-    type Ref<'a>;
-
     /// The words one cell takes in a series of the family `desc`.
     fn words(desc: &Descriptor) -> usize;
-
-    /// Cell `index` of `series`, whose words start at cell word `word`.
-    fn at(series: &Series, index: usize, word: usize) -> Self::Ref<'_>;
 
     /// Writes the sample(s) of a cell whose words are `words`: those of
     /// the series, then each stripe's (see [`crate::series`]), added up.
@@ -37,19 +32,51 @@ pub trait Cell: Send + Sync + 'static {
     ) -> fmt::Result;
 }
 
+/// One cell of a series, of kind `C`: what a record adds to or sets.
+pub struct CellRef<'a, C> {
+    series: &'a Series,
+    /// Which of the series' cells, for its recorded bit.
+    index: usize,
+    /// Its first cell word.
+    word: usize,
+    kind: PhantomData<fn() -> C>,
+}
+
+impl<'a, C> CellRef<'a, C> {
+    /// Cell `index` of `series`, whose words start at cell word `word`.
+    #[inline]
+    pub(crate) fn new(series: &'a Series, index: usize, word: usize) -> Self {
+        CellRef {
+            series,
+            index,
+            word,
+            kind: PhantomData,
+        }
+    }
+}
+
+// By hand: derived, they would ask `C` for them.
+impl<C> Clone for CellRef<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for CellRef<'_, C> {}
+
+impl<C> fmt::Debug for CellRef<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CellRef")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Counter cells: whole units.
 #[derive(Debug)]
 pub enum CounterCell {}
 
-/// One counter of a series.
-#[derive(Clone, Copy, Debug)]
-pub struct CounterRef<'a> {
-    series: &'a Series,
-    index: usize,
-    word: usize,
-}
-
-impl CounterRef<'_> {
+impl CellRef<'_, CounterCell> {
     /// Adds `units`.
     #[inline]
     pub fn inc_by(&self, units: u64) {
@@ -61,19 +88,9 @@ impl CounterRef<'_> {
 impl Cell for CounterCell {
     /// Units per exposed unit.
     type Config = u64;
-    type Ref<'a> = CounterRef<'a>;
 
     fn words(_: &Descriptor) -> usize {
         1
-    }
-
-    #[inline]
-    fn at(series: &Series, index: usize, word: usize) -> CounterRef<'_> {
-        CounterRef {
-            series,
-            index,
-            word,
-        }
     }
 
     fn encode<'a>(
@@ -98,15 +115,7 @@ impl Cell for CounterCell {
 #[derive(Debug)]
 pub enum GaugeCell {}
 
-/// One gauge of a series.
-#[derive(Clone, Copy, Debug)]
-pub struct GaugeRef<'a> {
-    series: &'a Series,
-    index: usize,
-    word: usize,
-}
-
-impl GaugeRef<'_> {
+impl CellRef<'_, GaugeCell> {
     /// Sets an integer gauge.
     #[inline]
     pub fn set_i64(&self, value: i64) {
@@ -137,19 +146,9 @@ impl GaugeRef<'_> {
 impl Cell for GaugeCell {
     /// Whether the gauge holds floats.
     type Config = bool;
-    type Ref<'a> = GaugeRef<'a>;
 
     fn words(_: &Descriptor) -> usize {
         1
-    }
-
-    #[inline]
-    fn at(series: &Series, index: usize, word: usize) -> GaugeRef<'_> {
-        GaugeRef {
-            series,
-            index,
-            word,
-        }
     }
 
     fn encode<'a>(
@@ -175,21 +174,13 @@ impl Cell for GaugeCell {
 #[derive(Debug)]
 pub enum HistogramCell {}
 
-/// One histogram of a series.
-#[derive(Clone, Copy, Debug)]
-pub struct HistogramRef<'a> {
-    series: &'a Series,
-    index: usize,
-    first: usize,
-}
-
-impl HistogramRef<'_> {
+impl CellRef<'_, HistogramCell> {
     /// Counts a value that was checked to be finite and not negative.
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
         self.series.mark(self.index);
-        self.series.add(self.first + bucket_of(bounds, value), 1);
-        self.series.add_f64(self.first + bounds.len() + 1, value);
+        self.series.add(self.word + bucket_of(bounds, value), 1);
+        self.series.add_f64(self.word + bounds.len() + 1, value);
     }
 }
 
@@ -211,19 +202,9 @@ fn bucket_of(bounds: &[f64], value: f64) -> usize {
 
 impl Cell for HistogramCell {
     type Config = ();
-    type Ref<'a> = HistogramRef<'a>;
 
     fn words(desc: &Descriptor) -> usize {
         desc.buckets.len() + 2
-    }
-
-    #[inline]
-    fn at(series: &Series, index: usize, word: usize) -> HistogramRef<'_> {
-        HistogramRef {
-            series,
-            index,
-            first: word,
-        }
     }
 
     fn encode<'a>(

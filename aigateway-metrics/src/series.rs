@@ -1,8 +1,8 @@
 //! One series in one allocation: a header, then its cells, a bit per cell
-//! recorded into, then its key, all words. A lookup that finds the series' pointer reads the key it
-//! compares and the cells it adds to from the same block, no pointer
-//! further; a handle's record reads the header and the cells only, which
-//! come first.
+//! recorded into, then its key, all words. A lookup that finds the
+//! series' pointer reads the key it compares and the cells it adds to from
+//! the same block, no pointer further; a handle's record reads the header
+//! and the cells only, which come first.
 //!
 //! The cells are the family's cells in order, each a fixed number of words
 //! (see [`crate::cell::Cell::words`]). The key is each open-set value as
@@ -60,7 +60,8 @@ static STRIPES: LazyLock<usize> = LazyLock::new(|| {
 });
 
 thread_local! {
-    /// This thread's stripe, taken in turn on its first contended add.
+    /// This thread's stripe, taken in turn on its first add into a series
+    /// with stripes.
     static STRIPE: StdCell<usize> = const { StdCell::new(usize::MAX) };
 }
 
@@ -146,26 +147,16 @@ impl SeriesExt for Series {
     #[inline]
     fn has_key(&self, key: &[&str]) -> bool {
         let mut words = self.key().iter().map(|w| w.load(Relaxed));
-        key.iter().all(|v| {
-            words.next() == Some(v.len() as u64)
-                && v.as_bytes()
-                    .chunks(8)
-                    .all(|c| words.next() == Some(pack(c)))
-        })
+        key.iter().all(|v| next_value_is(&mut words, v))
     }
 
     fn value_is(&self, position: usize, value: &str) -> bool {
-        let key = self.key();
-        let mut at = 0;
+        let mut words = self.key().iter().map(|w| w.load(Relaxed));
         for _ in 0..position {
-            at += 1 + (key[at].load(Relaxed) as usize).div_ceil(8);
+            let len = words.next().expect("a length per value") as usize;
+            words.by_ref().take(len.div_ceil(8)).for_each(drop);
         }
-        key[at].load(Relaxed) == value.len() as u64
-            && value
-                .as_bytes()
-                .chunks(8)
-                .zip(&key[at + 1..])
-                .all(|(c, w)| w.load(Relaxed) == pack(c))
+        next_value_is(&mut words, value)
     }
 
     fn key_into<const K: usize>(&self, out: &mut Vec<u8>) -> [usize; K] {
@@ -193,34 +184,23 @@ impl SeriesExt for Series {
 
     #[inline]
     fn add(&self, word: usize, n: u64) {
-        if let Some(stripe) = stripe(self) {
-            stripe[word].fetch_add(n, Relaxed);
-            return;
-        }
-        let cell = &self.cells()[word];
-        let current = cell.load(Relaxed);
-        if cell
-            .compare_exchange(current, current.wrapping_add(n), Relaxed, Relaxed)
-            .is_err()
-        {
-            striped(self)[word].fetch_add(n, Relaxed);
-        }
+        let add = |units: u64| units.wrapping_add(n);
+        update(self, word, add, |stripe| {
+            stripe.fetch_add(n, Relaxed);
+        });
     }
 
     #[inline]
     fn add_f64(&self, word: usize, value: f64) {
-        if let Some(stripe) = stripe(self) {
-            return add_f64_to(&stripe[word], value);
-        }
-        let cell = &self.cells()[word];
-        let current = cell.load(Relaxed);
-        let next = (f64::from_bits(current) + value).to_bits();
-        if cell
-            .compare_exchange(current, next, Relaxed, Relaxed)
-            .is_err()
-        {
-            add_f64_to(&striped(self)[word], value);
-        }
+        let add = |bits: u64| (f64::from_bits(bits) + value).to_bits();
+        update(self, word, add, |stripe| {
+            let mut current = stripe.load(Relaxed);
+            while let Err(actual) =
+                stripe.compare_exchange_weak(current, add(current), Relaxed, Relaxed)
+            {
+                current = actual;
+            }
+        });
     }
 
     #[inline]
@@ -290,14 +270,37 @@ fn stripe_of<'a>(series: &Series, stripes: &'a [AtomicU64]) -> &'a [AtomicU64] {
     &stripes[at..at + len]
 }
 
-/// Adds `value` to the `f64` in `cell`, which other threads may add to.
-fn add_f64_to(cell: &AtomicU64, value: f64) {
-    let mut current = cell.load(Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + value).to_bits();
-        match cell.compare_exchange_weak(current, next, Relaxed, Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
+/// Whether the next value of a key's `words` is `value`: its length, then
+/// its bytes.
+#[inline]
+fn next_value_is(words: &mut impl Iterator<Item = u64>, value: &str) -> bool {
+    words.next() == Some(value.len() as u64)
+        && value
+            .as_bytes()
+            .chunks(8)
+            .all(|chunk| words.next() == Some(pack(chunk)))
+}
+
+/// Applies `f` to cell word `word` of `series`, or, if the series has
+/// stripes, `to_stripe` to this thread's stripe of it (which threads past
+/// the processors' number share); gives the series stripes if another
+/// thread changed its own word meanwhile.
+#[inline]
+fn update(
+    series: &Series,
+    word: usize,
+    f: impl Fn(u64) -> u64,
+    to_stripe: impl FnOnce(&AtomicU64),
+) {
+    if let Some(stripe) = stripe(series) {
+        return to_stripe(&stripe[word]);
+    }
+    let cell = &series.cells()[word];
+    let current = cell.load(Relaxed);
+    if cell
+        .compare_exchange(current, f(current), Relaxed, Relaxed)
+        .is_err()
+    {
+        to_stripe(&striped(series)[word]);
     }
 }

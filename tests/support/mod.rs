@@ -224,3 +224,13 @@ pub fn run_with_stdin(program: &str, args: &[&str], stdin: &str) -> Output {
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// The sample lines of `registry` in the Prometheus text format, without
+/// `# HELP` and `# TYPE`.
+pub fn samples(registry: &aigateway_metrics::prometheus_client::registry::Registry) -> Vec<String> {
+    aigateway_metrics::encode(registry, aigateway_metrics::Format::Prometheus)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}

@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use prometheus_client::registry::Registry;
 
-use crate::cell::Cell;
+use crate::cell::{Cell, CellRef};
 use crate::descriptor::Descriptor;
 use crate::series::{new_series, Series, SeriesArc, SeriesExt};
 use crate::stats::FamilyStats;
@@ -123,9 +123,9 @@ impl<C: Cell, const K: usize> Family<C, K> {
     /// Calls `f` with cell `index` of the series of `key`, creating the
     /// series if it does not exist yet.
     #[inline]
-    pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(C::Ref<'_>) -> R) -> R {
+    pub fn with<R>(&self, key: [&str; K], index: usize, f: impl FnOnce(CellRef<'_, C>) -> R) -> R {
         let word = self.word_of(index);
-        self.lookup(key, |series| f(C::at(series, index, word)))
+        self.lookup(key, |series| f(CellRef::new(series, index, word)))
     }
 
     /// Calls `f` with all the cells of the series of `key` (one per
@@ -313,13 +313,13 @@ pub struct Cells<'a, C> {
     cell: PhantomData<fn() -> C>,
 }
 
-impl<'a, C: Cell> Cells<'a, C> {
+impl<'a, C> Cells<'a, C> {
     /// Cell `index`, in the order of the family's closed-set values.
     #[inline]
-    pub fn get(&self, index: usize) -> C::Ref<'a> {
+    pub fn get(&self, index: usize) -> CellRef<'a, C> {
         let word = index * self.cell_words;
         assert!(word < self.series.cells().len(), "cell index out of range");
-        C::at(self.series, index, word)
+        CellRef::new(self.series, index, word)
     }
 }
 
@@ -335,15 +335,13 @@ pub struct SeriesCell<C> {
     cell: PhantomData<fn() -> C>,
 }
 
-impl<C: Cell> SeriesCell<C> {
+impl<C> SeriesCell<C> {
     /// The cell, to record into.
     #[inline]
-    pub fn get(&self) -> C::Ref<'_> {
-        C::at(&self.series, self.index.into(), self.word as usize)
+    pub fn get(&self) -> CellRef<'_, C> {
+        CellRef::new(&self.series, self.index.into(), self.word as usize)
     }
-}
 
-impl<C> SeriesCell<C> {
     /// The cell, whose drop notes nothing: for a guard, whose increment
     /// and decrement cancel out, so that holding the series is all it does.
     pub fn holding_only(mut self) -> Self {
