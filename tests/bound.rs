@@ -3,6 +3,8 @@
 //! expiring; made past the series limit, they record into the overflow
 //! series; a rejected observation changes nothing and is counted.
 
+mod support;
+
 use std::time::Duration;
 
 use aigateway_metrics::prometheus_client::registry::Registry;
@@ -17,7 +19,7 @@ const LABELS: (TenantId<'static>, Provider<'static>, Model<'static>) =
 fn exposition(family: &impl MetricFamily) -> String {
     let mut registry = Registry::default();
     family.register(&mut registry);
-    encode(&registry, Format::Prometheus)
+    support::without_self_metrics(&encode(&registry, Format::Prometheus))
 }
 
 /// The sample lines, without `# HELP` and `# TYPE`.

@@ -1,10 +1,13 @@
 //! The exact exposition of every gateway family, in both formats.
 
+mod support;
+
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
     encode, CircuitState, Format, GatewayMetrics, MetricFamily, Model, Provider, ProviderErrorType,
     Status, TenantId,
 };
+use support::without_self_metrics;
 
 const ACME: TenantId = TenantId("acme");
 const GLOBEX: TenantId = TenantId("globex");
@@ -17,8 +20,8 @@ fn expose(family: &impl MetricFamily) -> (String, String) {
     let mut registry = Registry::default();
     family.register(&mut registry);
     (
-        encode(&registry, Format::Prometheus),
-        encode(&registry, Format::OpenMetrics),
+        without_self_metrics(&encode(&registry, Format::Prometheus)),
+        without_self_metrics(&encode(&registry, Format::OpenMetrics)),
     )
 }
 

@@ -65,27 +65,12 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             pub const DESCRIPTORS: &'static [&'static ::aigateway_metrics::Descriptor] =
                 &[#(#descriptors),*];
 
-            /// Adds every family of the group to `registry`, and the
-            /// self-metrics of those families. To put several groups in one
-            /// registry, use `register_families` on each and register their
-            /// `self_metrics()`, joined with `SelfMetrics::and`, once.
+            /// Adds every family of the group to `registry`, with their
+            /// self-metrics. Any number of groups and families can share a
+            /// registry, in any order: each self-metric family is written
+            /// once, with a series for every family.
             pub fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
-                self.register_families(registry);
-                self.self_metrics().register(registry);
-            }
-
-            /// Adds every family of the group to `registry`, without the
-            /// self-metrics.
-            pub fn register_families(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
                 #(::aigateway_metrics::MetricFamily::register(&self.#idents, registry);)*
-            }
-
-            /// The self-metrics of the group's families: records that went
-            /// to an overflow series, and rejected values.
-            pub fn self_metrics(&self) -> ::aigateway_metrics::SelfMetrics {
-                ::aigateway_metrics::SelfMetrics::new(::std::vec![
-                    #(::aigateway_metrics::MetricFamily::stats(&self.#idents),)*
-                ])
             }
         }
 

@@ -87,6 +87,7 @@ impl Format {
 
 /// Writes every family of `registry` in `format`.
 pub fn encode_to(writer: &mut impl fmt::Write, registry: &Registry, format: Format) -> fmt::Result {
+    crate::stats::start_pass();
     match format {
         Format::Prometheus => prometheus_text::encode(writer, registry),
         Format::OpenMetrics => text::encode(writer, registry),

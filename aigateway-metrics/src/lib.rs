@@ -68,7 +68,7 @@ pub use guard::{GaugeGuard, HistogramTimer};
 pub use handle::MetricFamily;
 pub use label::{LabelEnum, LabelStr};
 pub use prometheus_client;
-pub use stats::{FamilyStats, SelfMetrics};
+pub use stats::FamilyStats;
 pub use value::{CounterValue, Reason, Usd, ValueError};
 
 /// Declares a metric family: a struct whose fields are its labels.
@@ -161,8 +161,14 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// embed.observe("text-embedding-3-small", 0.05).unwrap();
 /// assert!(embed.observe("text-embedding-3-small", f64::NAN).is_err());
 ///
+/// // The families, then the library's self-metrics about them.
+/// let text = encode(&registry, Format::Prometheus);
+/// let (families, self_metrics) = text.split_at(text.find("# HELP aigateway_metrics_").unwrap());
+/// assert!(self_metrics.contains(
+///     "aigateway_metrics_rejected_values_total{family=\"myco_embed_seconds\",reason=\"nan\"} 1\n"
+/// ));
 /// assert_eq!(
-///     encode(&registry, Format::Prometheus),
+///     families,
 ///     concat!(
 ///         "# HELP aigateway_embedding_cache_total Embedding lookups served from the vector cache.\n",
 ///         "# TYPE aigateway_embedding_cache_total counter\n",
@@ -244,7 +250,7 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 ///     tokens.inc(); // one token per chunk here: an add, no lookup
 /// }
 /// drop(tokens); // the stream ended; the series may expire once idle
-/// assert!(encode(&registry, Format::Prometheus).ends_with(
+/// assert!(encode(&registry, Format::Prometheus).contains(
 ///     "aigateway_streamed_tokens_total{tenant_id=\"acme\",model=\"gpt-4o\"} 3\n"
 /// ));
 /// ```
@@ -253,17 +259,16 @@ pub use aigateway_metrics_derive::Metric;
 /// Declares a group of families: a struct whose fields are family handles.
 ///
 /// The derive writes `DESCRIPTORS` (every family's [`Descriptor`], in field
-/// order), `register(&self, &mut Registry)`, which registers them all with
-/// their self-metrics ([`SelfMetrics`]), `register_families` (without the
-/// self-metrics), `self_metrics()`, and [`Default`]. Two families with the
-/// same metric name in one group are a compile error. [`GatewayMetrics`] is
-/// such a group.
+/// order), `register(&self, &mut Registry)`, which registers them all, and
+/// [`Default`]. Two families with the same metric name in one group are a
+/// compile error.
 ///
-/// Each self-metric family may appear only once in an exposition: to put
-/// several groups in one registry, register their families, then their
-/// self-metrics joined, once:
-/// `a.register_families(&mut r); b.register_families(&mut r);
-/// a.self_metrics().and(b.self_metrics()).register(&mut r);`
+/// Groups and families can share a registry in any number and order
+/// (`gateway.register(&mut r); mine.register(&mut r);`): the library's
+/// self-metrics, `aigateway_metrics_series_overflow_total` and
+/// `aigateway_metrics_rejected_values_total`, are written once per
+/// exposition, with a series for every family encoded. [`GatewayMetrics`]
+/// is such a group.
 ///
 /// ```
 /// use aigateway_metrics::{gateway::RequestsFamily, Metric, MetricGroup};

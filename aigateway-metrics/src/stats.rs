@@ -3,6 +3,7 @@
 //! `aigateway_metrics_series_overflow_total{family}` and
 //! `aigateway_metrics_rejected_values_total{family,reason}`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -55,41 +56,70 @@ impl FamilyStats {
     }
 }
 
-/// The collector of the self-metrics of a set of families.
-#[derive(Debug, Clone)]
-pub struct SelfMetrics {
-    families: Vec<Arc<FamilyStats>>,
+/// Registers a family's collector into `registry`, with what writes the
+/// self-metrics of every family encoded before it.
+///
+/// A self-metric family may appear only once in an exposition, whatever the
+/// number of families and groups registered, and prometheus-client's
+/// registry cannot be asked what it already holds. So each family's
+/// collector notes its stats on the encoding thread as it is encoded, and
+/// each registration adds a [`SelfMetrics`] in a sub-registry of its own,
+/// with the parent's prefix and labels: sub-registries are encoded after
+/// every collector of their parent, so the first `SelfMetrics` of a pass
+/// writes the stats of all the families before it, and the others find
+/// nothing left to write.
+pub(crate) fn register(registry: &mut Registry, collector: Box<dyn Collector>) {
+    registry.register_collector(collector);
+    registry
+        .sub_registry_with_labels(std::iter::empty())
+        .register_collector(Box::new(SelfMetrics));
 }
 
-impl SelfMetrics {
-    /// The self-metrics of these families.
-    pub fn new(families: Vec<Arc<FamilyStats>>) -> SelfMetrics {
-        SelfMetrics { families }
-    }
-
-    /// The self-metrics of these families and of `other`'s, to register
-    /// once for several groups sharing a registry: each self-metric family
-    /// may appear only once in an exposition.
-    pub fn and(mut self, other: SelfMetrics) -> SelfMetrics {
-        self.families.extend(other.families);
-        self
-    }
-
-    /// Adds the self-metrics to `registry`.
-    pub fn register(&self, registry: &mut Registry) {
-        registry.register_collector(Box::new(self.clone()));
-    }
+thread_local! {
+    /// The stats of the families encoded on this thread since the last
+    /// self-metrics were written.
+    static ENCODED: RefCell<Vec<Arc<FamilyStats>>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Notes that the family of `stats` is being encoded, for the self-metrics
+/// that follow it.
+pub(crate) fn note_encoded(stats: &Arc<FamilyStats>) {
+    let _ = ENCODED.try_with(|encoded| {
+        let mut encoded = encoded.borrow_mut();
+        // Seen twice without self-metrics between: an earlier pass stopped
+        // early (its writer failed); what it noted is not this pass's.
+        if encoded.iter().any(|s| Arc::ptr_eq(s, stats)) {
+            encoded.clear();
+        }
+        encoded.push(Arc::clone(stats));
+    });
+}
+
+/// Forgets what an earlier pass on this thread noted; called before a pass.
+pub(crate) fn start_pass() {
+    let _ = ENCODED.try_with(|encoded| encoded.borrow_mut().clear());
+}
+
+/// Writes the self-metrics of the families encoded before it in this pass,
+/// if no earlier `SelfMetrics` of the pass has.
+#[derive(Debug)]
+struct SelfMetrics;
 
 impl Collector for SelfMetrics {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let families = ENCODED
+            .try_with(|encoded| std::mem::take(&mut *encoded.borrow_mut()))
+            .unwrap_or_default();
+        if families.is_empty() {
+            return Ok(());
+        }
         let mut overflow = encoder.encode_descriptor(
             "aigateway_metrics_series_overflow",
             "Records that went to a family's overflow series because the family had reached its series limit.",
             None,
             MetricType::Counter,
         )?;
-        for stats in &self.families {
+        for stats in &families {
             let labels = [("family", stats.name)];
             overflow
                 .encode_family(&labels)?
@@ -101,7 +131,7 @@ impl Collector for SelfMetrics {
             None,
             MetricType::Counter,
         )?;
-        for stats in &self.families {
+        for stats in &families {
             for reason in Reason::ALL {
                 let labels = [("family", stats.name), ("reason", reason.label())];
                 rejected

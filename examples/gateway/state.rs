@@ -107,14 +107,8 @@ impl AppState {
         let metrics = GatewayMetrics::default();
         let streams = StreamMetrics::default();
         let mut registry = Registry::default();
-        // Two groups in one registry: their self-metrics are joined and
-        // registered once, as each self-metric family may appear only once.
-        metrics.register_families(&mut registry);
-        streams.register_families(&mut registry);
-        metrics
-            .self_metrics()
-            .and(streams.self_metrics())
-            .register(&mut registry);
+        metrics.register(&mut registry);
+        streams.register(&mut registry);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()

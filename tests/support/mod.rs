@@ -225,12 +225,25 @@ pub fn run_with_stdin(program: &str, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// The sample lines of `registry` in the Prometheus text format, without
-/// `# HELP` and `# TYPE`.
+/// `text` without the library's self-metrics, which are written after
+/// every family; an OpenMetrics text keeps its `# EOF`.
+pub fn without_self_metrics(text: &str) -> String {
+    match text.find("# HELP aigateway_metrics_series_overflow") {
+        Some(at) if text.ends_with("# EOF\n") => format!("{}# EOF\n", &text[..at]),
+        Some(at) => text[..at].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// The sample lines of `registry`'s families in the Prometheus text format,
+/// without `# HELP`, `# TYPE` and the self-metrics.
 pub fn samples(registry: &aigateway_metrics::prometheus_client::registry::Registry) -> Vec<String> {
-    aigateway_metrics::encode(registry, aigateway_metrics::Format::Prometheus)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
+    without_self_metrics(&aigateway_metrics::encode(
+        registry,
+        aigateway_metrics::Format::Prometheus,
+    ))
+    .lines()
+    .filter(|l| !l.starts_with('#'))
+    .map(str::to_owned)
+    .collect()
 }

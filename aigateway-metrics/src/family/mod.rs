@@ -300,9 +300,10 @@ impl<C: Cell, const K: usize> Family<C, K> {
         error
     }
 
-    /// Registers the family, so that encoding the registry exposes it.
+    /// Registers the family, so that encoding the registry exposes it and
+    /// its self-metrics.
     pub fn register(&self, registry: &mut Registry) {
-        registry.register_collector(Box::new(self.clone()));
+        crate::stats::register(registry, Box::new(self.clone()));
     }
 }
 
@@ -442,7 +443,7 @@ mod tests {
 
     fn exposition<C: Cell, const K: usize>(family: &Family<C, K>) -> String {
         let mut registry = Registry::default();
-        family.register(&mut registry);
+        registry.register_collector(Box::new(family.clone()));
         crate::encode(&registry, crate::Format::Prometheus)
     }
 
