@@ -188,7 +188,7 @@ fn a_handle_kept_past_forget_records_into_the_removed_series() {
     let (t, p, md) = LABELS;
     let output = m.tokens.bind(t, p, md, TokenType::Output);
     output.inc_by(10);
-    assert_eq!(m.tokens.forget("tenant_id", "acme"), 1);
+    assert_eq!(m.tokens.forget_tenant_id(TenantId("acme")), 1);
     output.inc_by(20);
     assert_eq!(samples(&m.tokens), Vec::<String>::new());
     m.tokens.inc_by(t, p, md, TokenType::Output, 1);

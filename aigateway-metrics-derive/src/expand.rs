@@ -3,6 +3,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{DeriveInput, Lifetime, LitStr, Type};
@@ -77,6 +78,7 @@ fn expand(family: &Family) -> TokenStream {
         Kind::Gauge => int_gauge_methods(family),
         Kind::Histogram => histogram_methods(family),
     };
+    let forget = forget_methods(family);
     let declaration_used = declaration_used(family);
     let doc = format!("Records `{name}`, the family declared by [`{ident}`]: one per process or per registry, cloned into every handler that records.");
     quote! {
@@ -119,11 +121,7 @@ fn expand(family: &Family) -> TokenStream {
                 self.inner.series_count()
             }
 
-            /// Removes every series whose open-set label `label` has `value`
-            /// (a tenant the gateway deleted, say); returns how many.
-            pub fn forget(&self, label: &::core::primitive::str, value: &::core::primitive::str) -> ::core::primitive::usize {
-                self.inner.forget(label, value)
-            }
+            #forget
 
             /// Removes series not recorded into for `after`, checked at each
             /// scrape; `None`, the default, keeps them for good. A counter
@@ -170,6 +168,31 @@ fn expand(family: &Family) -> TokenStream {
             }
         }
     }
+}
+
+/// `forget_<label>(value)` for each open-set label: the label is named by
+/// the method, so a typo does not compile.
+fn forget_methods(family: &Family) -> TokenStream {
+    family
+        .open_labels()
+        .enumerate()
+        .map(|(position, label)| {
+            let method = format_ident!("forget_{}", label.ident.unraw());
+            let ty = elided(family, label.ty);
+            let doc = format!(
+                "Removes every series whose `{}` is `value` (a tenant the gateway \
+                 deleted, say); returns how many. A counter recorded again \
+                 afterwards starts from zero, which `rate()` reads as a reset.",
+                label.name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #method(&self, value: #ty) -> ::core::primitive::usize {
+                    self.inner.forget(#position, <#ty as ::aigateway_metrics::LabelStr>::as_str(&value))
+                }
+            }
+        })
+        .collect()
 }
 
 /// The struct is a declaration: never built, its fields never read. This

@@ -275,20 +275,16 @@ impl<C: Cell, const K: usize> Family<C, K> {
         self.inner.series.len()
     }
 
-    /// Removes every series whose open-set label `label` has `value`, and
-    /// returns how many were removed. Counters of removed series start again
-    /// from zero if recorded anew, which `rate()` reads as a reset.
-    pub fn forget(&self, label: &str, value: &str) -> usize {
-        let Some(position) = self
-            .inner
-            .desc
-            .labels
-            .iter()
-            .filter(|l| l.values.is_none())
-            .position(|l| l.name == label)
-        else {
-            return 0;
-        };
+    /// Removes every series whose open-set label at `position` (among the
+    /// open-set labels) has `value`, and returns how many were removed.
+    /// Counters of removed series start again from zero if recorded anew,
+    /// which `rate()` reads as a reset.
+    pub fn forget(&self, position: usize, value: &str) -> usize {
+        assert!(
+            position < K,
+            "{}: no open-set label {position}",
+            self.inner.desc.name
+        );
         self.inner
             .series
             .retain(|series, _| series.value_is(position, value))
@@ -487,11 +483,7 @@ mod tests {
                 family.with([&format!("t{i}")], 0, |cell| cell.inc_by(1));
             }
             for i in (0..8).step_by(2) {
-                assert_eq!(
-                    family.forget("tenant_id", &format!("t{i}")),
-                    1,
-                    "round {round}"
-                );
+                assert_eq!(family.forget(0, &format!("t{i}")), 1, "round {round}");
             }
         }
         // Odd tenants were recorded in each of the three rounds; even ones

@@ -165,15 +165,14 @@ impl GatewayMetrics {
     /// Removes every series of a tenant the gateway no longer serves, its
     /// budget gauge included; returns how many series were removed.
     pub fn forget_tenant(&self, tenant_id: TenantId<'_>) -> usize {
-        let t = tenant_id.0;
-        self.requests.forget("tenant_id", t)
-            + self.request_duration.forget("tenant_id", t)
-            + self.tokens.forget("tenant_id", t)
-            + self.cost.forget("tenant_id", t)
-            + self.cache_hits.forget("tenant_id", t)
-            + self.cache_misses.forget("tenant_id", t)
-            + self.rate_limit_hits.forget("tenant_id", t)
-            + self.budget_usage.forget("tenant_id", t)
+        self.requests.forget_tenant_id(tenant_id)
+            + self.request_duration.forget_tenant_id(tenant_id)
+            + self.tokens.forget_tenant_id(tenant_id)
+            + self.cost.forget_tenant_id(tenant_id)
+            + self.cache_hits.forget_tenant_id(tenant_id)
+            + self.cache_misses.forget_tenant_id(tenant_id)
+            + self.rate_limit_hits.forget_tenant_id(tenant_id)
+            + self.budget_usage.forget_tenant_id(tenant_id)
     }
 
     /// Removes, at each scrape, the series of tenants not seen for `after`,
