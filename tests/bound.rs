@@ -271,7 +271,7 @@ fn tenant_and_route_series_record_what_the_gateway_methods_record() {
     for line in [
         "aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",status=\"success\"} 2",
         "aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",status=\"invalid_request\"} 1",
-        "aigateway_request_duration_seconds_count{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\"} 6",
+        "aigateway_request_duration_seconds_count{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\"} 7",
         "aigateway_tokens_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\",type=\"output\"} 40",
         "aigateway_cost_usd_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o\"} 0.000012",
         "aigateway_cache_misses_total{tenant_id=\"acme\"} 2",

@@ -38,11 +38,13 @@ aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-m
 aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"rate_limited\"} 0
 aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"budget_exceeded\"} 0
 aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"invalid_request\"} 0
+aigateway_requests_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"cancelled\"} 0
 aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"success\"} 0
 aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"error\"} 1
 aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"rate_limited\"} 0
 aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"budget_exceeded\"} 0
 aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"invalid_request\"} 0
+aigateway_requests_total{tenant_id=\"globex\",provider=\"openai\",model=\"gpt-4o-mini\",status=\"cancelled\"} 0
 ";
     assert_eq!(
         text,

@@ -57,6 +57,7 @@ counter aigateway_rate_limit_hits_total{tenant_id='acme'} 1.0
 counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='budget_exceeded',tenant_id='acme'} 0.0
 counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='error',tenant_id='acme'} 0.0
 counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='invalid_request',tenant_id='acme'} 0.0
+counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='cancelled',tenant_id='acme'} 0.0
 counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='rate_limited',tenant_id='acme'} 0.0
 counter aigateway_requests_total{model='gpt-4o-mini',provider='openai',status='success',tenant_id='acme'} 1.0
 counter aigateway_tokens_total{model='gpt-4o-mini',provider='openai',tenant_id='acme',type='input'} 100.0

@@ -29,17 +29,21 @@ pub enum Status {
     BudgetExceeded,
     /// Refused because the request was malformed: `invalid_request`.
     InvalidRequest,
+    /// The client went away before the answer was complete (a dropped
+    /// connection, a stream closed early): `cancelled`.
+    Cancelled,
 }
 
 impl Status {
     /// Every status, in [`LabelEnum::VALUES`](crate::LabelEnum::VALUES)
     /// order: `ALL[s.index()] == s`.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Success,
         Status::Error,
         Status::RateLimited,
         Status::BudgetExceeded,
         Status::InvalidRequest,
+        Status::Cancelled,
     ];
 }
 

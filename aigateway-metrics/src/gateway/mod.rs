@@ -3,12 +3,14 @@
 
 mod families;
 mod labels;
+mod request;
 mod series;
 
 use std::time::Duration;
 
 pub use families::*;
 pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
+pub use request::RequestRecorder;
 pub use series::{RouteSeries, TenantSeries};
 
 use crate::{GaugeGuard, MetricGroup, Usd, ValueError};

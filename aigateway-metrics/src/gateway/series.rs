@@ -58,8 +58,8 @@ impl TenantSeries {
 /// [`GatewayMetrics::route_series`].
 #[derive(Clone, Debug)]
 pub struct RouteSeries {
-    /// One per status, in [`Status::VALUES`] order.
-    requests: Box<[BoundCounter]>,
+    /// One per status, in [`Status::ALL`] order.
+    requests: [BoundCounter; Status::ALL.len()],
     request_duration: BoundHistogram,
     input_tokens: BoundCounter,
     output_tokens: BoundCounter,
@@ -126,10 +126,7 @@ impl GatewayMetrics {
     ) -> RouteSeries {
         let (t, p, md) = (tenant_id, provider, model);
         RouteSeries {
-            requests: Status::ALL
-                .iter()
-                .map(|&status| self.requests.bind(t, p, md, status))
-                .collect(),
+            requests: Status::ALL.map(|status| self.requests.bind(t, p, md, status)),
             request_duration: self.request_duration.bind(t, p, md),
             input_tokens: self.tokens.bind(t, p, md, TokenType::Input),
             output_tokens: self.tokens.bind(t, p, md, TokenType::Output),
