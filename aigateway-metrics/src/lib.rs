@@ -39,6 +39,8 @@
 // The derive writes `::aigateway_metrics::...` paths; this crate uses it too.
 extern crate self as aigateway_metrics;
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod bound;
 mod cell;
 mod descriptor;
