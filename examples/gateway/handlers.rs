@@ -5,13 +5,11 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aigateway_metrics::gateway::RouteSeries;
 use aigateway_metrics::{
-    encode, Format, GaugeGuard, Model, Provider, ProviderErrorType, Status, TenantId, Usd,
+    GaugeGuard, Model, Provider, ProviderErrorType, RequestRecorder, Status, TenantId, Usd,
 };
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -27,20 +25,6 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// `GET /metrics`, in the format the scraper's `Accept` header asks for.
-pub async fn metrics(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let accept = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = Format::from_accept(accept);
-    (
-        [(CONTENT_TYPE, format.content_type())],
-        encode(&app.registry, format),
-    )
-        .into_response()
-}
-
 /// `POST /v1/chat/completions`.
 pub async fn chat_completions(
     State(app): State<Arc<AppState>>,
@@ -54,7 +38,8 @@ pub async fn chat_completions(
 }
 
 async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
-    let started = Instant::now();
+    // Recorded when dropped: at any return below, or when a stream ends.
+    let mut recorder = RequestRecorder::start();
     let tenant_id = header(headers, "x-tenant-id")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
@@ -91,18 +76,16 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     let tenant = app.tenant(tenant_id);
     // Looked up once per tenant and route, and kept with the tenant.
     let route = app.route_series(&tenant, provider, model_index, (t, p, md));
-    let finish = |status| {
-        if let Some(route) = route {
-            route.record_request_duration(status, started.elapsed());
-        }
-    };
+    if let Some(route) = route {
+        recorder.set_route_series(Arc::clone(route));
+    }
     let series = tenant.series();
 
     if tenant.limiter.check().is_err() {
         if let Some(series) = series {
             series.record_rate_limit_hit();
         }
-        finish(Status::RateLimited);
+        recorder.set_status(Status::RateLimited);
         return Err(ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             kind: "rate_limit_error",
@@ -111,7 +94,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         });
     }
     if tenant.over_budget() {
-        finish(Status::BudgetExceeded);
+        recorder.set_status(Status::BudgetExceeded);
         return Err(ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             kind: "insufficient_quota",
@@ -120,7 +103,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         });
     }
     if request.messages.is_empty() {
-        finish(Status::InvalidRequest);
+        recorder.set_status(Status::InvalidRequest);
         return Err(ApiError::invalid("`messages` is empty"));
     }
 
@@ -135,7 +118,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
             if let Some(series) = series {
                 series.record_cache_hit();
             }
-            finish(Status::Success);
+            recorder.set_status(Status::Success);
             return Ok(completion_response(&request.model, &completion));
         }
         if let Some(series) = series {
@@ -144,7 +127,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     }
 
     let Some(permit) = provider.breaker.acquire() else {
-        finish(Status::Error);
+        recorder.set_status(Status::Error);
         return Err(ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             kind: "upstream_error",
@@ -165,7 +148,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
             }
             app.record(|m, _| m.record_provider_error(p, failure.error_type));
             let bad_request = failure.error_type == ProviderErrorType::BadRequest;
-            finish(if bad_request {
+            recorder.set_status(if bad_request {
                 Status::InvalidRequest
             } else {
                 Status::Error
@@ -188,9 +171,9 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         / 1e6;
     let cost = Usd::new(cost).expect("prices are checked to be zero or more");
     let budget_used = tenant.spend(cost);
-    if let (Some(route), Some(series)) = (route, series) {
-        route.record_tokens(completion.input_tokens, completion.output_tokens);
-        route.record_cost(cost);
+    recorder.record_tokens(completion.input_tokens, completion.output_tokens);
+    recorder.record_cost(cost);
+    if let Some(series) = series {
         series
             .set_budget_usage(budget_used)
             .expect("spent / budget is finite and not negative");
@@ -200,7 +183,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     }
 
     if !request.stream {
-        finish(Status::Success);
+        recorder.set_status(Status::Success);
         return Ok(completion_response(&request.model, &completion));
     }
     let interval = provider.client.token_interval();
@@ -208,10 +191,9 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         app.clone(),
         &request,
         completion,
-        started,
+        recorder,
         interval,
         [tenant_id, provider_name, model_name],
-        route.cloned(),
     ))
 }
 
@@ -253,16 +235,13 @@ fn new_id() -> String {
     format!("chatcmpl-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A stream in flight. It holds the active-streams guard, and records the
-/// request when it is dropped: after `[DONE]`, or when the client goes away
-/// mid-stream (the provider has answered, so the request counts as served).
+/// A stream in flight. It holds the active-streams guard and the request's
+/// recorder, which records the request when the stream is dropped:
+/// `success` after `[DONE]`, `cancelled` when the client goes away before.
 struct Streaming {
     app: Arc<AppState>,
     labels: [String; 3],
-    /// The tenant's series for the stream's route; none if recording is
-    /// off.
-    route: Option<Arc<RouteSeries>>,
-    started: Instant,
+    recorder: RequestRecorder,
     interval: Duration,
     id: String,
     created: u64,
@@ -289,10 +268,9 @@ fn stream_response(
     app: Arc<AppState>,
     request: &ChatRequest,
     completion: Completion,
-    started: Instant,
+    recorder: RequestRecorder,
     interval: Duration,
     labels: [&str; 3],
-    route: Option<Arc<RouteSeries>>,
 ) -> Response {
     let words = completion
         .content
@@ -311,8 +289,7 @@ fn stream_response(
         _active: app.record(|m, _| m.stream_started()),
         app,
         labels: labels.map(str::to_owned),
-        route,
-        started,
+        recorder,
         interval,
         id: new_id(),
         created: now(),
@@ -354,7 +331,7 @@ impl Streaming {
                 } else {
                     self.first_token_at = Some(Instant::now());
                     let [t, p, m] = &self.labels;
-                    let ttft = self.started.elapsed();
+                    let ttft = self.recorder.elapsed();
                     self.app.record(|_, s| {
                         let (t, p, m) = (TenantId(t), Provider(p), Model(m));
                         s.time_to_first_token.observe_duration(t, p, m, ttft);
@@ -388,6 +365,7 @@ impl Streaming {
             Step::Done => {
                 self.step = Step::End;
                 self.record_time_per_output_token();
+                self.recorder.set_status(Status::Success);
                 return Some(Event::default().data("[DONE]"));
             }
             Step::End => return None,
@@ -407,14 +385,6 @@ impl Streaming {
                 let (t, p, m) = (TenantId(t), Provider(p), Model(m));
                 s.time_per_output_token.observe_duration(t, p, m, per_token);
             });
-        }
-    }
-}
-
-impl Drop for Streaming {
-    fn drop(&mut self) {
-        if let Some(route) = &self.route {
-            route.record_request_duration(Status::Success, self.started.elapsed());
         }
     }
 }

@@ -1,4 +1,4 @@
-//! What the handlers share: the metrics and their registry, and the
+//! What the handlers share: the metrics, and the
 //! gateway's policies: rate limits, budgets, the response cache and the
 //! circuit breakers.
 
@@ -38,7 +38,6 @@ pub struct AppState {
     recording: bool,
     /// How many models the providers have in all: one route each.
     routes: usize,
-    pub registry: Registry,
     pub providers: HashMap<String, Provider>,
     /// The tenants named in the configuration, kept for good.
     listed: HashMap<String, Arc<Tenant>>,
@@ -103,7 +102,8 @@ impl Tenant {
 }
 
 impl AppState {
-    pub fn new(config: Config, recording: bool) -> AppState {
+    /// The state, and the registry of its metrics, for `/metrics`.
+    pub fn new(config: Config, recording: bool) -> (AppState, Registry) {
         let metrics = GatewayMetrics::default();
         let streams = StreamMetrics::default();
         let mut registry = Registry::default();
@@ -144,7 +144,6 @@ impl AppState {
             streams,
             recording,
             routes,
-            registry,
             providers,
             listed: HashMap::new(),
             unlisted: Mutex::new(LruCache::new(
@@ -159,7 +158,7 @@ impl AppState {
             .map(|id| (id.clone(), state.new_tenant(id)))
             .collect();
         state.listed = listed;
-        state
+        (state, registry)
     }
 
     /// Calls `record` with the metrics, unless recording is off.

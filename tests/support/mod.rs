@@ -235,6 +235,15 @@ pub fn without_self_metrics(text: &str) -> String {
     }
 }
 
+/// `text` without the `/metrics` endpoint's own families, which change with
+/// every scrape.
+pub fn without_scrapes(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.contains("aigateway_metrics_scrape_"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// The sample lines of `registry`'s families in the Prometheus text format,
 /// without `# HELP`, `# TYPE` and the self-metrics.
 pub fn samples(registry: &aigateway_metrics::prometheus_client::registry::Registry) -> Vec<String> {
