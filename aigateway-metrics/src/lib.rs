@@ -320,6 +320,11 @@ pub use aigateway_metrics_derive::MetricGroup;
 /// ```
 pub use aigateway_metrics_derive::LabelValue;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// What the derived code uses; not part of the API.
 #[doc(hidden)]
 pub mod __private {
