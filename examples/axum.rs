@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aigateway_metrics::axum::{MetricsEndpoint, TenantHeader};
+use aigateway_metrics::process::ProcessMetrics;
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{GatewayMetrics, Model, Provider, RequestRecorder, Status, Usd};
 use axum::extract::State;
@@ -39,6 +40,7 @@ async fn main() {
     let metrics = GatewayMetrics::default();
     let mut registry = Registry::default();
     metrics.register(&mut registry);
+    ProcessMetrics.register(&mut registry);
     let app = Router::new()
         .route("/v1/chat/completions", post(chat))
         .route("/metrics", MetricsEndpoint::new(registry).into_route())

@@ -51,6 +51,8 @@ pub mod global;
 mod guard;
 mod handle;
 mod label;
+#[cfg(all(feature = "process", target_os = "linux"))]
+pub mod process;
 mod series;
 mod stats;
 mod value;

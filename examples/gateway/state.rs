@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aigateway_metrics::gateway::{RouteSeries, TenantSeries};
+use aigateway_metrics::process::ProcessMetrics;
 use aigateway_metrics::prometheus_client::registry::Registry;
-use aigateway_metrics::{GatewayMetrics, Model, TenantId, Usd};
+use aigateway_metrics::{gateway, GatewayMetrics, Model, TenantId, Usd};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use lru::LruCache;
 
@@ -109,6 +110,10 @@ impl AppState {
         let mut registry = Registry::default();
         metrics.register(&mut registry);
         streams.register(&mut registry);
+        // The build's revision is passed in at build time, when it is known.
+        let revision = option_env!("GATEWAY_REVISION").unwrap_or("unset");
+        gateway::build_info(env!("CARGO_PKG_VERSION"), revision).register(&mut registry);
+        ProcessMetrics.register(&mut registry);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()

@@ -235,11 +235,15 @@ pub fn without_self_metrics(text: &str) -> String {
     }
 }
 
-/// `text` without the `/metrics` endpoint's own families, which change with
-/// every scrape.
-pub fn without_scrapes(text: &str) -> String {
+/// `text` without what changes between two scrapes with nothing recorded
+/// between them: the `/metrics` endpoint's own families, and the process's.
+pub fn stable_part(text: &str) -> String {
     text.lines()
-        .filter(|l| !l.contains("aigateway_metrics_scrape_"))
+        .filter(|l| {
+            !l.contains("aigateway_metrics_scrape_")
+                && !l.contains(" process_")
+                && !l.starts_with("process_")
+        })
         .map(|l| format!("{l}\n"))
         .collect()
 }

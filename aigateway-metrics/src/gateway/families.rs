@@ -1,4 +1,5 @@
-//! The eleven families of the gateway, declared as the derive reads them.
+//! The eleven families of the gateway, and its build info, declared as the
+//! derive reads them.
 //! Each struct is a declaration only: its fields name the labels, in
 //! exposition order; the handle to record with is `<Struct>Family`.
 
@@ -95,4 +96,15 @@ pub struct ActiveStreams;
 #[metric(gauge, name = "aigateway_budget_usage_ratio", value = f64)]
 pub struct BudgetUsage<'a> {
     tenant_id: TenantId<'a>,
+}
+
+/// Which build of the gateway is running: 1, with its version and revision
+/// as labels.
+///
+/// Made by [`build_info`](super::build_info).
+#[derive(Metric)]
+#[metric(gauge, name = "aigateway_build_info", limit = 1)]
+pub struct BuildInfo<'a> {
+    version: &'a str,
+    revision: &'a str,
 }

@@ -15,6 +15,26 @@ pub use series::{RouteSeries, TenantSeries};
 
 use crate::{GaugeGuard, MetricGroup, Usd, ValueError};
 
+/// `aigateway_build_info{version, revision} 1`, for the build running:
+/// `version` is the gateway's (`env!("CARGO_PKG_VERSION")`), `revision`
+/// its source revision (a git commit, passed in at build time). Register it
+/// beside the other families; PromQL joins on it to show which build
+/// served what.
+///
+/// ```
+/// use aigateway_metrics::prometheus_client::registry::Registry;
+///
+/// let mut registry = Registry::default();
+/// aigateway_metrics::gateway::build_info("1.4.0", "3f2c1ab").register(&mut registry);
+/// let text = aigateway_metrics::encode(&registry, aigateway_metrics::Format::Prometheus);
+/// assert!(text.contains("aigateway_build_info{version=\"1.4.0\",revision=\"3f2c1ab\"} 1\n"));
+/// ```
+pub fn build_info(version: &str, revision: &str) -> BuildInfoFamily {
+    let family = BuildInfoFamily::new();
+    family.set(version, revision, 1);
+    family
+}
+
 /// Every family of the gateway. Make one, register it into a registry, and
 /// share it (by reference or in an `Arc`) with every handler; several can
 /// live in one process, each with its own series.
