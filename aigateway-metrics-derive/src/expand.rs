@@ -196,12 +196,14 @@ fn forget_methods(family: &Family) -> TokenStream {
 }
 
 /// The struct is a declaration: never built, its fields never read. This
-/// builds and reads it in an anonymous const, which the compiler counts as
-/// used, so that the user gets no `dead_code` warning for it.
+/// builds and reads it in a function marked `allow(dead_code)`, which the
+/// compiler takes as used code (in every version since the MSRV), so that
+/// the user gets no `dead_code` warning for it.
 fn declaration_used(family: &Family) -> TokenStream {
     let ident = family.ident();
     let idents: Vec<_> = family.labels.iter().map(|l| l.ident).collect();
-    let types = family.labels.iter().map(|l| elided(family, l.ty));
+    let types = family.labels.iter().map(|l| l.ty);
+    let (impl_generics, ty_generics, where_clause) = family.input.generics.split_for_impl();
     let build = match family.input.data {
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Unit,
@@ -210,12 +212,14 @@ fn declaration_used(family: &Family) -> TokenStream {
         _ => quote!(#ident { #(#idents),* }),
     };
     quote! {
-        const _: () = {
-            let _ = |#(#idents: #types),*| {
+        #[automatically_derived]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #[allow(dead_code, clippy::too_many_arguments)]
+            fn __aigateway_metrics_declaration(#(#idents: #types),*) {
                 let declaration = #build;
-                #(let _ = declaration.#idents;)*
-            };
-        };
+                #(let _ = &declaration.#idents;)*
+            }
+        }
     }
 }
 
