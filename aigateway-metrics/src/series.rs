@@ -93,7 +93,7 @@ pub(crate) fn new_series(key: &[&str], cells: usize, cell_words: usize, now: u64
     let key_words = key
         .iter()
         .flat_map(|v| std::iter::once(v.len() as u64).chain(v.as_bytes().chunks(8).map(pack)));
-    let words: Vec<u64> = std::iter::repeat(0).take(key_at).chain(key_words).collect();
+    let words: Vec<u64> = std::iter::repeat_n(0, key_at).chain(key_words).collect();
     ThinArc::from_header_and_iter(header, words.into_iter().map(AtomicU64::new))
 }
 
