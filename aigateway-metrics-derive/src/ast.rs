@@ -28,6 +28,8 @@ pub struct Family<'a> {
     pub limit: Option<syn::LitInt>,
     pub expire_after: Option<LitStr>,
     pub expose: Option<LitStr>,
+    /// Keys the attributes misspelt, by the key meant.
+    pub misspelt: Vec<&'static str>,
 }
 
 /// A label: one field of the struct.
@@ -114,6 +116,7 @@ impl<'a> Family<'a> {
             limit: attrs.limit.get(),
             expire_after: attrs.expire_after.get(),
             expose: attrs.expose.get(),
+            misspelt: attrs.misspelt,
         })
     }
 

@@ -37,8 +37,19 @@ pub const EXPOSE: &str = "expose";
 /// Field key `rename = "type"`: the label name, when not the field's name.
 pub const RENAME: &str = "rename";
 
-const CONTAINER_KEYS: &str = "`counter`, `gauge`, `histogram`, `name`, `buckets`, `prefix`, \
-     `value`, `limit`, `expire_after` or `expose`";
+/// Every key of `#[metric(...)]` on a struct.
+const CONTAINER_KEYS: [&str; 10] = [
+    COUNTER,
+    GAUGE,
+    HISTOGRAM,
+    NAME,
+    BUCKETS,
+    PREFIX,
+    VALUE,
+    LIMIT,
+    EXPIRE_AFTER,
+    EXPOSE,
+];
 
 /// The kind of a family.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,6 +57,18 @@ pub enum Kind {
     Counter,
     Gauge,
     Histogram,
+}
+
+impl Kind {
+    /// The kind a key names.
+    pub fn of_key(key: &str) -> Option<Kind> {
+        match key {
+            COUNTER => Some(Kind::Counter),
+            GAUGE => Some(Kind::Gauge),
+            HISTOGRAM => Some(Kind::Histogram),
+            _ => None,
+        }
+    }
 }
 
 /// One histogram bucket bound as written, with its span.
@@ -94,6 +117,9 @@ pub struct Container {
     pub limit: Once<syn::LitInt>,
     pub expire_after: Once<LitStr>,
     pub expose: Once<LitStr>,
+    /// The keys meant by misspelt ones, whose absence is then not reported
+    /// a second time.
+    pub misspelt: Vec<&'static str>,
 }
 
 /// What `#[metric(...)]` says on a field.
@@ -112,19 +138,12 @@ impl Container {
             limit: Once::new(LIMIT),
             expire_after: Once::new(EXPIRE_AFTER),
             expose: Once::new(EXPOSE),
+            misspelt: Vec::new(),
         };
         for_each_key(cx, attrs, |cx, meta| {
             let path = &meta.path;
             let span = path.span();
-            let kind = if path.is_ident(COUNTER) {
-                Some(Kind::Counter)
-            } else if path.is_ident(GAUGE) {
-                Some(Kind::Gauge)
-            } else if path.is_ident(HISTOGRAM) {
-                Some(Kind::Histogram)
-            } else {
-                None
-            };
+            let kind = path.get_ident().and_then(|i| Kind::of_key(&i.to_string()));
             if let Some(kind) = kind {
                 if this.kind.value.is_some() {
                     cx.error_at(
@@ -150,13 +169,20 @@ impl Container {
             } else if path.is_ident(EXPOSE) {
                 this.expose.set(cx, span, meta.value()?.parse()?);
             } else {
-                cx.error_at(
-                    span,
-                    format_args!(
-                        "unknown key `{}`: expected {CONTAINER_KEYS}",
-                        quote::quote!(#path)
+                let key = quote::quote!(#path).to_string();
+                match closest(&key, &CONTAINER_KEYS) {
+                    Some(meant) => {
+                        this.misspelt.push(meant);
+                        cx.error_at(
+                            span,
+                            format_args!("unknown key `{key}`; did you mean `{meant}`?"),
+                        );
+                    }
+                    None => cx.error_at(
+                        span,
+                        format_args!("unknown key `{key}`: expected {}", listed(&CONTAINER_KEYS)),
                     ),
-                );
+                }
                 skip_value(meta)?;
             }
             Ok(())
@@ -187,6 +213,26 @@ impl Field {
             Ok(())
         });
         this
+    }
+}
+
+/// The known key closest to `key`, if it is a misspelling of one: at most
+/// two edits away, and fewer than the key's length.
+fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), *k))
+        .filter(|&(distance, _)| distance <= 2 && distance < key.len())
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, k)| k)
+}
+
+/// "`a`, `b` or `c`".
+fn listed(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
     }
 }
 

@@ -19,6 +19,23 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let family = ast_checked(&mut cx, input);
     match (cx.check(), family) {
         (Ok(()), Some(family)) => expand(&family),
+        // The kind is known (or meant by a misspelt key), so are the
+        // handle's methods: a stub of each.
+        (Err(errors), Some(mut family))
+            if family.kind.is_some()
+                || family.misspelt.iter().any(|k| Kind::of_key(k).is_some()) =>
+        {
+            if family.kind.is_none() {
+                let meant = family.misspelt.iter().find_map(|k| Kind::of_key(k));
+                family.kind = meant.map(|kind| (kind, Span::call_site()));
+            }
+            let mut tokens = errors.into_compile_error();
+            tokens.extend(fallback::stub_methods(
+                &handle_ident(family.ident()),
+                expand(&family),
+            ));
+            tokens
+        }
         (result, _) => {
             let mut tokens = result
                 .err()
@@ -40,21 +57,23 @@ pub fn handle_ident(ident: &Ident) -> Ident {
     format_ident!("{}Family", ident)
 }
 
+/// The code of a family that has a kind; its other values are checked by
+/// `valid` (or the code is only a shape for `fallback::stub_methods`).
 fn expand(family: &Family) -> TokenStream {
     let ident = family.ident();
     let vis = &family.input.vis;
     let handle = handle_ident(ident);
-    let (kind, _) = family.kind.expect("checked by valid");
-    let name = family.name.as_ref().expect("checked by valid").value();
+    let (kind, _) = family.kind.expect("a family with a kind");
+    let name = family.name.as_ref().map(LitStr::value).unwrap_or_default();
     let descriptor = descriptor(family, kind, &name);
     let open = family.open_labels().count();
-    let expiry = family.expire_after.as_ref().map(|lit| {
-        let millis = valid::millis(&lit.value()).expect("checked by valid");
-        quote! {
+    let expiry = family.expire_after.as_ref().and_then(|lit| {
+        let millis = valid::millis(&lit.value()).ok()?;
+        Some(quote! {
             inner.set_expiry(::core::option::Option::Some(
                 ::core::time::Duration::from_millis(#millis),
             ));
-        }
+        })
     });
     let cell = match kind {
         Kind::Counter => quote!(CounterCell),
@@ -244,7 +263,9 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
         .buckets
         .iter()
         .flat_map(|b| &b.bounds)
-        .map(|bound| bound.value);
+        .map(|bound| bound.value)
+        // Checked by `valid`; a literal cannot be infinite.
+        .filter(|bound| bound.is_finite());
     let expose = match family.expose.as_ref().map(LitStr::value).as_deref() {
         Some("recorded") => quote!(Recorded),
         _ => quote!(All),

@@ -37,26 +37,48 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         .map(|f| f.ident.as_ref().expect("named field"))
         .collect();
     let types: Vec<_> = fields.iter().map(|f| &f.ty).collect();
+    // Options belong to a family's declaration; on a group they would be
+    // ignored.
+    let misplaced = input
+        .attrs
+        .iter()
+        .chain(fields.iter().flat_map(|f| &f.attrs))
+        .filter(|a| a.path().is_ident("metric"))
+        .map(|a| {
+            syn::Error::new_spanned(
+                a,
+                "a group takes no `#[metric(...)]`: its fields are family handles, \
+                 and a family's options go on its declaration",
+            )
+            .into_compile_error()
+        });
     let descriptors = types.iter().map(
         |ty| quote_spanned!(ty.span()=> <#ty as ::aigateway_metrics::MetricFamily>::DESCRIPTOR),
     );
-    // Each family's name against those of the fields before it, reported at
-    // the later field.
-    let unique = types.iter().enumerate().skip(1).map(|(i, ty)| {
-        let earlier = &types[..i];
-        let message = format!(
-            "`{}` has the same metric name as a family before it in this group",
-            quote!(#ty).to_string().replace(' ', "")
-        );
-        quote_spanned! {ty.span()=>
-            const _: () = ::core::assert!(
-                !::aigateway_metrics::__private::contains(
-                    &[#(<#earlier as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name),*],
-                    <#ty as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name,
-                ),
-                #message,
+    // Each pair of families, reported at the later field, naming both.
+    let unique = (0..fields.len())
+        .flat_map(|j| (0..j).map(move |i| (i, j)))
+        .map(|(i, j)| {
+            let (earlier, later) = (types[i], types[j]);
+            let message = format!(
+                "fields `{}` and `{}` have the same metric name: a group's families are \
+             exposed side by side, so each needs its own",
+                idents[i], idents[j]
             );
-        }
+            quote_spanned! {later.span()=>
+                const _: () = ::core::assert!(
+                    !::aigateway_metrics::__private::str_eq(
+                        <#earlier as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name,
+                        <#later as ::aigateway_metrics::MetricFamily>::DESCRIPTOR.name,
+                    ),
+                    #message,
+                );
+            }
+        });
+    let registers = idents.iter().zip(&types).map(|(ident, ty)| {
+        // Named as `DESCRIPTORS` names it, so that a type that is not a
+        // family gives one error, not one per use.
+        quote_spanned!(ty.span()=> <#ty as ::aigateway_metrics::MetricFamily>::register(&self.#ident, registry);)
     });
     Ok(quote! {
         #[automatically_derived]
@@ -70,7 +92,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// registry, in any order: each self-metric family is written
             /// once, with a series for every family.
             pub fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
-                #(::aigateway_metrics::MetricFamily::register(&self.#idents, registry);)*
+                #(#registers)*
             }
         }
 
@@ -84,5 +106,6 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #(#unique)*
+        #(#misplaced)*
     })
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::ast::Family;
-use crate::attr::Kind;
+use crate::attr::{self, Kind};
 use crate::ctxt::Ctxt;
 
 /// The prefix every metric name starts with unless `prefix = "..."` says
@@ -103,7 +103,11 @@ fn check_help(cx: &mut Ctxt, family: &Family) {
 }
 
 fn check_name(cx: &mut Ctxt, family: &Family) {
+    let misspelt = |key| family.misspelt.contains(&key);
     let Some(lit) = &family.name else {
+        if misspelt(attr::NAME) {
+            return;
+        }
         cx.error_spanned_by(
             family.ident(),
             "a metric family needs `#[metric(name = \"...\")]`, its full exposition name",
@@ -130,6 +134,12 @@ fn check_name(cx: &mut Ctxt, family: &Family) {
         );
     }
     let Some((kind, _)) = family.kind else {
+        if [attr::COUNTER, attr::GAUGE, attr::HISTOGRAM]
+            .into_iter()
+            .any(misspelt)
+        {
+            return;
+        }
         cx.error_spanned_by(
             family.ident(),
             "a metric family needs a kind: `#[metric(counter)]`, `#[metric(gauge)]` or `#[metric(histogram)]`",
@@ -162,7 +172,7 @@ fn check_buckets(cx: &mut Ctxt, family: &Family) {
         return;
     };
     let Some(buckets) = &family.buckets else {
-        if kind == Kind::Histogram {
+        if kind == Kind::Histogram && !family.misspelt.contains(&attr::BUCKETS) {
             cx.error_at(kind_span, "histogram needs `buckets = [...]`");
         }
         return;
@@ -196,12 +206,28 @@ fn check_buckets(cx: &mut Ctxt, family: &Family) {
 }
 
 fn check_value(cx: &mut Ctxt, family: &Family) {
-    if let (Some(ty), Some((Kind::Histogram, _))) = (&family.value, family.kind) {
-        cx.error_spanned_by(
+    let Some(ty) = &family.value else {
+        return;
+    };
+    match family.kind {
+        Some((Kind::Histogram, _)) => cx.error_spanned_by(
             ty,
             "a histogram observes `f64`; `value` is for counters and gauges",
-        );
+        ),
+        Some((Kind::Counter, _)) if is_one_of(ty, &["f64", "f32"]) => cx.error_spanned_by(
+            ty,
+            "a counter counts whole units, so that its sums are exact: \
+             `value = Usd` for money (counted in nano-dollars), or an integer unit \
+             (`u64`, the default); a gauge can hold an `f64`",
+        ),
+        _ => {}
     }
+}
+
+/// Whether `ty` is a plain path to one of `names`.
+fn is_one_of(ty: &syn::Type, names: &[&str]) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && names.iter().any(|name| p.path.is_ident(name)))
 }
 
 fn check_labels(cx: &mut Ctxt, family: &Family) {
@@ -210,6 +236,18 @@ fn check_labels(cx: &mut Ctxt, family: &Family) {
     for label in &family.labels {
         let name = label.name.as_str();
         let span = label.name_span;
+        if is_one_of(label.ty, &["String"]) {
+            cx.error_spanned_by(
+                label.ty,
+                format_args!(
+                    "a label's values are borrowed, so that recording allocates nothing: \
+                     for an open set use `&'a str`, or a newtype over it such as \
+                     `TenantId<'a>` (the struct then takes the lifetime: `struct {}<'a>`); \
+                     for a closed set, an enum with `#[derive(LabelValue)]`",
+                    family.ident()
+                ),
+            );
+        }
         if !is_label_name(name) {
             cx.error_at(
                 span,

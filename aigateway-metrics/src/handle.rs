@@ -10,6 +10,11 @@ use crate::stats::FamilyStats;
 
 /// A family handle: the type `#[derive(Metric)]` writes for a family
 /// declared as struct `Foo`, named `FooFamily`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a metric family",
+    label = "a group's fields are family handles",
+    note = "the handle of a family declared as `struct Foo` with `#[derive(Metric)]` is `FooFamily`"
+)]
 pub trait MetricFamily: Clone + Default + Send + Sync + 'static {
     /// What the family is.
     const DESCRIPTOR: &'static Descriptor;

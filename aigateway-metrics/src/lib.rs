@@ -347,19 +347,8 @@ pub mod __private {
         ValueError::non_negative(quantity, value)
     }
 
-    /// Whether `names` holds `name`; for the group's compile-time check.
-    pub const fn contains(names: &[&str], name: &str) -> bool {
-        let mut i = 0;
-        while i < names.len() {
-            if str_eq(names[i], name) {
-                return true;
-            }
-            i += 1;
-        }
-        false
-    }
-
-    const fn str_eq(a: &str, b: &str) -> bool {
+    /// Whether two names are equal; for the group's compile-time check.
+    pub const fn str_eq(a: &str, b: &str) -> bool {
         let (a, b) = (a.as_bytes(), b.as_bytes());
         if a.len() != b.len() {
             return false;

@@ -88,6 +88,11 @@ impl ValueError {
 ///
 /// `u64` counts ones. [`Usd`] counts nano-dollars and is exposed in dollars,
 /// so that adding a million costs of `0.000015` gives exactly `15`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what a counter counts",
+    label = "a counter counts whole units",
+    note = "use `u64` (the default) or `Usd` for money, counted in nano-dollars"
+)]
 pub trait CounterValue {
     /// How many units make one exposed unit.
     const SCALE: u64;

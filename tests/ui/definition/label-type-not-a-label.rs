@@ -4,7 +4,7 @@ use aigateway_metrics::Metric;
 #[derive(Metric)]
 #[metric(counter, name = "aigateway_requests_total")]
 struct Requests {
-    tenant_id: String,
+    attempt: u32,
 }
 
 fn main() {}
