@@ -109,14 +109,36 @@ fn expand(family: &Family) -> TokenStream {
 
         #[automatically_derived]
         impl #handle {
-            /// What the family is: name, kind, HELP text, labels, buckets.
+            /// What the family is, as declared: name, kind, HELP text,
+            /// labels, buckets.
             pub const DESCRIPTOR: &'static ::aigateway_metrics::Descriptor = #descriptor;
 
             /// A family with no series yet.
             pub fn new() -> Self {
-                let inner = ::aigateway_metrics::__private::Family::new(Self::DESCRIPTOR, #config);
+                Self::exposed_as(Self::DESCRIPTOR)
+            }
+
+            /// A family with no series yet, exposed under `descriptor`
+            /// rather than as declared: another name or HELP text, other
+            /// buckets ([`Descriptor::configured`](::aigateway_metrics::Descriptor::configured)).
+            /// Its kind, labels, limit and exposure must be the declared ones.
+            pub fn with_descriptor(
+                descriptor: &'static ::aigateway_metrics::Descriptor,
+            ) -> ::core::result::Result<Self, ::aigateway_metrics::DescriptorError> {
+                descriptor.check_replaces(Self::DESCRIPTOR)?;
+                ::core::result::Result::Ok(Self::exposed_as(descriptor))
+            }
+
+            fn exposed_as(descriptor: &'static ::aigateway_metrics::Descriptor) -> Self {
+                let inner = ::aigateway_metrics::__private::Family::new(descriptor, #config);
                 #expiry
                 #handle { inner }
+            }
+
+            /// What the family is, as exposed: [`Self::DESCRIPTOR`], unless
+            /// made by [`Self::with_descriptor`].
+            pub fn descriptor(&self) -> &'static ::aigateway_metrics::Descriptor {
+                self.inner.descriptor()
             }
 
             /// Adds the family to `registry`, which then exposes its series.
@@ -483,7 +505,7 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
         pub fn set(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let __aigw_value = ::aigateway_metrics::__private::finite(Self::DESCRIPTOR.name, #value)
+            let __aigw_value = ::aigateway_metrics::__private::finite(self.inner.descriptor().name, #value)
                 .map_err(|error| self.inner.reject(error))?;
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.set_f64(__aigw_value));
             ::core::result::Result::Ok(())
@@ -497,7 +519,7 @@ fn float_gauge_methods(family: &Family) -> TokenStream {
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundFloatGauge {
             ::aigateway_metrics::BoundFloatGauge::new(
                 self.inner.cell(#key, #index),
-                Self::DESCRIPTOR,
+                self.inner.descriptor(),
                 self.inner.stats(),
             )
         }
@@ -517,9 +539,9 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn observe(&self, #params #value: ::core::primitive::f64)
             -> ::core::result::Result<(), ::aigateway_metrics::ValueError>
         {
-            let __aigw_value = ::aigateway_metrics::__private::non_negative(Self::DESCRIPTOR.name, #value)
+            let __aigw_value = ::aigateway_metrics::__private::non_negative(self.inner.descriptor().name, #value)
                 .map_err(|error| self.inner.reject(error))?;
-            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value));
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor().buckets, __aigw_value));
             ::core::result::Result::Ok(())
         }
 
@@ -527,7 +549,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         #[inline]
         pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
             let __aigw_value = #duration.as_secs_f64();
-            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(Self::DESCRIPTOR.buckets, __aigw_value))
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor().buckets, __aigw_value))
         }
 
         /// The series of these labels, looked up once, for a code path
@@ -538,7 +560,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn bind(&self, #params) -> ::aigateway_metrics::BoundHistogram {
             ::aigateway_metrics::BoundHistogram::new(
                 self.inner.cell(#key, #index),
-                Self::DESCRIPTOR,
+                self.inner.descriptor(),
                 self.inner.stats(),
             )
         }
@@ -548,7 +570,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn start_timer(&self, #params) -> ::aigateway_metrics::HistogramTimer {
             ::aigateway_metrics::HistogramTimer::new(
                 self.inner.cell(#key, #index),
-                Self::DESCRIPTOR.buckets,
+                self.inner.descriptor().buckets,
             )
         }
     }

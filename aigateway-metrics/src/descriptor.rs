@@ -1,7 +1,11 @@
 //! What a family is, as data: the `const` that the derive writes for every
-//! family, for code that documents or charts all of them.
+//! family, for code that documents or charts all of them, and the
+//! descriptors made at run time for a family exposed under another name or
+//! other buckets.
 
+use parking_lot::Mutex;
 use prometheus_client::metrics::MetricType;
+use thiserror::Error;
 
 /// The kind of a metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,4 +107,126 @@ impl Descriptor {
             .map(<[_]>::len)
             .product()
     }
+}
+
+/// Why a descriptor made at run time cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum DescriptorError {
+    /// The name is not a metric name.
+    #[error(
+        "`{0}` is not a metric name: ASCII letters, digits, `_` and `:`, not starting with a digit"
+    )]
+    Name(String),
+    /// A counter's name without `_total`, or another kind's with it.
+    #[error("`{0}`: counter names end in `_total`, and only counter names do")]
+    Total(String),
+    /// A histogram's bounds that are not finite and strictly increasing, or
+    /// none; or bounds for a family that is not a histogram.
+    #[error("bucket bounds {0:?}: a histogram has at least one, finite and strictly increasing; other kinds have none")]
+    Buckets(Vec<f64>),
+    /// A descriptor whose kind, labels or exposure differ from those the
+    /// family was declared with.
+    #[error("`{name}` cannot expose `{declared}`: its kind, labels and exposure must be the declared ones")]
+    Mismatch {
+        /// The name of the descriptor given.
+        name: String,
+        /// The name the family was declared with.
+        declared: String,
+    },
+}
+
+/// The descriptors made by [`Descriptor::configured`], each made once.
+static CONFIGURED: Mutex<Vec<&'static Descriptor>> = Mutex::new(Vec::new());
+
+impl Descriptor {
+    /// This family exposed as `name`, with `buckets` in place of its own
+    /// when given: for a [`with_descriptor`](crate::gateway::RequestDurationFamily::with_descriptor)
+    /// constructor, which needs a descriptor that lives as long as the
+    /// program. Each distinct descriptor is made once and kept, so calling
+    /// this again with the same values (for another registry, or in every
+    /// test) holds no more memory.
+    ///
+    /// ```
+    /// use aigateway_metrics::gateway::RequestDurationFamily;
+    ///
+    /// let declared = RequestDurationFamily::DESCRIPTOR;
+    /// let mine = declared.configured("myco_request_duration_seconds", Some(&[0.05, 0.5, 5.0]))?;
+    /// let family = RequestDurationFamily::with_descriptor(mine)?;
+    /// assert_eq!(family.descriptor().buckets, [0.05, 0.5, 5.0]);
+    /// assert!(declared.configured("myco_request_duration_seconds", Some(&[1.0, 0.5])).is_err());
+    /// # Ok::<(), aigateway_metrics::DescriptorError>(())
+    /// ```
+    pub fn configured(
+        &'static self,
+        name: &str,
+        buckets: Option<&[f64]>,
+    ) -> Result<&'static Descriptor, DescriptorError> {
+        let buckets = buckets.unwrap_or(self.buckets);
+        check(self.kind, name, buckets)?;
+        let mut configured = CONFIGURED.lock();
+        let same = |d: &&&'static Descriptor| {
+            d.name == name
+                && d.buckets == buckets
+                && Descriptor {
+                    name: self.name,
+                    buckets: self.buckets,
+                    ..***d
+                } == *self
+        };
+        if let Some(found) = configured.iter().find(same) {
+            return Ok(*found);
+        }
+        let made: &'static Descriptor = Box::leak(Box::new(Descriptor {
+            name: Box::leak(name.into()),
+            buckets: Box::leak(buckets.into()),
+            ..*self
+        }));
+        configured.push(made);
+        Ok(made)
+    }
+
+    /// Checks that this descriptor can expose a family declared as
+    /// `declared`: a valid name and buckets, and the declared kind, labels
+    /// and exposure.
+    pub fn check_replaces(&self, declared: &Descriptor) -> Result<(), DescriptorError> {
+        check(self.kind, self.name, self.buckets)?;
+        if self.kind != declared.kind
+            || self.labels != declared.labels
+            || self.expose != declared.expose
+        {
+            return Err(DescriptorError::Mismatch {
+                name: self.name.to_owned(),
+                declared: declared.name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The rules the derive checks at compile time, for names and buckets
+/// given at run time.
+fn check(kind: MetricKind, name: &str, buckets: &[f64]) -> Result<(), DescriptorError> {
+    let mut chars = name.chars();
+    let name_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    if !name_ok {
+        return Err(DescriptorError::Name(name.to_owned()));
+    }
+    if (kind == MetricKind::Counter) != name.ends_with("_total") {
+        return Err(DescriptorError::Total(name.to_owned()));
+    }
+    let buckets_ok = match kind {
+        MetricKind::Histogram => {
+            !buckets.is_empty()
+                && buckets.iter().all(|b| b.is_finite())
+                && buckets.windows(2).all(|pair| pair[0] < pair[1])
+        }
+        MetricKind::Counter | MetricKind::Gauge => buckets.is_empty(),
+    };
+    if !buckets_ok {
+        return Err(DescriptorError::Buckets(buckets.to_owned()));
+    }
+    Ok(())
 }

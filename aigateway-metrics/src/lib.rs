@@ -58,7 +58,9 @@ mod stats;
 mod value;
 
 pub use bound::{BoundCounter, BoundFloatGauge, BoundGauge, BoundHistogram};
-pub use descriptor::{Descriptor, Expose, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT};
+pub use descriptor::{
+    Descriptor, DescriptorError, Expose, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT,
+};
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{

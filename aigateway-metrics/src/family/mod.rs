@@ -115,6 +115,12 @@ impl<C: Cell, const K: usize> Family<C, K> {
         }
     }
 
+    /// What the family is, as exposed.
+    #[inline]
+    pub fn descriptor(&self) -> &'static Descriptor {
+        self.inner.desc
+    }
+
     /// The library's counts about this family.
     pub fn stats(&self) -> Arc<FamilyStats> {
         Arc::clone(&self.inner.stats)

@@ -1,6 +1,7 @@
 //! The gateway's metric families, and [`GatewayMetrics`], which records them
 //! with one call per event, as the gateway's handlers see events.
 
+mod builder;
 mod families;
 mod labels;
 mod request;
@@ -8,6 +9,7 @@ mod series;
 
 use std::time::Duration;
 
+pub use builder::GatewayMetricsBuilder;
 pub use families::*;
 pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
 pub use request::RequestRecorder;
@@ -179,7 +181,7 @@ impl GatewayMetrics {
     /// 1.0 once over budget. A NaN, infinite or negative ratio is rejected
     /// and changes nothing.
     pub fn set_budget_usage(&self, tenant_id: TenantId<'_>, ratio: f64) -> Result<(), ValueError> {
-        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)
+        let ratio = ValueError::non_negative(self.budget_usage.descriptor().name, ratio)
             .map_err(|e| self.budget_usage.count_rejected(e))?;
         self.budget_usage.set(tenant_id, ratio)
     }

@@ -47,7 +47,7 @@ impl TenantSeries {
     /// [`GatewayMetrics::set_budget_usage`] does: a NaN, infinite or
     /// negative ratio is rejected and changes nothing.
     pub fn set_budget_usage(&self, ratio: f64) -> Result<(), ValueError> {
-        let ratio = ValueError::non_negative(BudgetUsageFamily::DESCRIPTOR.name, ratio)
+        let ratio = ValueError::non_negative(self.budget_family.descriptor().name, ratio)
             .map_err(|e| self.budget_family.count_rejected(e))?;
         self.budget_usage.set(ratio)
     }
