@@ -178,6 +178,18 @@ fn one_family_in_two_registries() {
 }
 
 #[test]
+fn a_group_registered_twice_is_written_once() {
+    let mut registry = Registry::default();
+    let metrics = GatewayMetrics::default();
+    metrics.register(&mut registry);
+    metrics.register(&mut registry);
+    metrics.requests.register(&mut registry);
+    assert_eq!(checked(&registry, OVERFLOW), gateway_names());
+    let text = encode(&registry, Format::Prometheus);
+    assert_eq!(text.matches("# HELP aigateway_requests_total ").count(), 1);
+}
+
+#[test]
 fn an_empty_registry_writes_no_self_metrics() {
     let registry = Registry::default();
     assert_eq!(encode(&registry, Format::Prometheus), "");

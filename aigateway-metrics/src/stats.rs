@@ -82,17 +82,24 @@ thread_local! {
 }
 
 /// Notes that the family of `stats` is being encoded, for the self-metrics
-/// that follow it.
-pub(crate) fn note_encoded(stats: &Arc<FamilyStats>) {
-    let _ = ENCODED.try_with(|encoded| {
-        let mut encoded = encoded.borrow_mut();
-        // Seen twice without self-metrics between: an earlier pass stopped
-        // early (its writer failed); what it noted is not this pass's.
-        if encoded.iter().any(|s| Arc::ptr_eq(s, stats)) {
-            encoded.clear();
-        }
-        encoded.push(Arc::clone(stats));
-    });
+/// that follow it; false if it already was in this pass (registered twice),
+/// when it must not be written again.
+///
+/// A pass whose writer failed leaves its notes until the next self-metrics
+/// or [`start_pass`]: a family it noted is then left out of the next pass
+/// on this thread, if that pass runs through prometheus-client's encoders
+/// directly, rather than [`crate::encode`].
+pub(crate) fn note_encoded(stats: &Arc<FamilyStats>) -> bool {
+    ENCODED
+        .try_with(|encoded| {
+            let mut encoded = encoded.borrow_mut();
+            let first = !encoded.iter().any(|s| Arc::ptr_eq(s, stats));
+            if first {
+                encoded.push(Arc::clone(stats));
+            }
+            first
+        })
+        .unwrap_or(true)
 }
 
 /// Forgets what an earlier pass on this thread noted; called before a pass.

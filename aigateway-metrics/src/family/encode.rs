@@ -17,7 +17,9 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
         self.expire_idle();
         let inner = &*self.inner;
-        crate::stats::note_encoded(&inner.stats);
+        if !crate::stats::note_encoded(&inner.stats) {
+            return Ok(());
+        }
         let desc = inner.desc;
         let mut metric = encoder.encode_descriptor(
             desc.base_name(),
