@@ -2,7 +2,9 @@
 //! same series many times: a stream's output tokens chunk by chunk, a
 //! connection's requests, a tenant's budget gauge kept with the tenant. A
 //! record through one is an add or a store (or a histogram
-//! observation), with no hashing and no lookup.
+//! observation), with no hashing and no lookup. A handle owns its series
+//! and borrows no label, so it is also how a series goes into a `'static`
+//! stream or a spawned task, where the borrowed label values cannot.
 //!
 //! A handle holds its series, like a guard or a timer does:
 //! - the series does not expire while a handle to it lives, and the
