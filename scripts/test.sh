@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. First installs, when missing, the tools
 # that the tests check our work against: Prometheus and promtool (Debian's
-# `prometheus` package), Python's official `prometheus_client` parser and
-# the official `openai` client.
+# `prometheus` package), Alertmanager (`prometheus-alertmanager`), Python's
+# official `prometheus_client` parser and the official `openai` client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,10 @@ apt_install() {
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
   echo "installing Debian's prometheus package (server and promtool)"
   apt_install prometheus
+fi
+if ! command -v prometheus-alertmanager >/dev/null; then
+  echo "installing Debian's prometheus-alertmanager package"
+  apt_install prometheus-alertmanager
 fi
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
   echo "installing Python's prometheus_client"

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a part of this module.
 
+pub mod prometheus;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
