@@ -13,7 +13,8 @@ use aigateway_metrics::prometheus_client::metrics::counter::Counter;
 use aigateway_metrics::prometheus_client::metrics::family::Family;
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
-    encode, Format, GatewayMetrics, Model, Provider, Status, TenantId, MAX_LABEL_VALUE_LEN,
+    encode, CircuitState, Format, GatewayMetrics, Model, Provider, Status, TenantId,
+    MAX_LABEL_VALUE_LEN,
 };
 
 /// Bytes allocated and not yet freed, by the whole process.
@@ -277,4 +278,41 @@ fn a_forgotten_tenant_is_gone_from_every_family() {
     assert!(exposition(&m).contains(
         "aigateway_cost_usd_total{tenant_id=\"gone\",provider=\"openai\",model=\"m\"} 0.25\n"
     ));
+}
+
+/// What docs/operations.md says a tenant and a route cost a replica, in
+/// series exposed: a route (tenant, provider, model) 22, a tenant's own
+/// counters and gauge 4, a provider 8.
+#[test]
+fn a_route_costs_22_series_a_tenant_4_and_a_provider_8() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let m = GatewayMetrics::default();
+    let count = |m: &GatewayMetrics, needle: &str| {
+        exposition(m)
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains(needle))
+            .count()
+    };
+    // A tenant's first request on a route, as the example gateway records it.
+    let (t, p, md) = (TenantId("acme"), Provider("openai"), Model("gpt-4o"));
+    m.init_tenant(t);
+    m.set_budget_usage(t, 0.1).unwrap();
+    m.record_request(t, p, md, Status::Success, 0.4).unwrap();
+    m.record_tokens(t, p, md, 10, 20);
+    m.record_cost(t, p, md, 0.001).unwrap();
+    let route = "model=\"gpt-4o\"";
+    // Requests: 6 statuses; duration: 10 buckets, +Inf, sum, count;
+    // tokens: input, output; cost.
+    assert_eq!(count(&m, route), 6 + 13 + 2 + 1);
+    assert_eq!(count(&m, "tenant_id=\"acme\"") - count(&m, route), 4);
+    // A second model of the same tenant costs another route, no more.
+    m.record_request(t, p, Model("gpt-4o-mini"), Status::Success, 0.4)
+        .unwrap();
+    m.record_tokens(t, p, Model("gpt-4o-mini"), 1, 1);
+    m.record_cost(t, p, Model("gpt-4o-mini"), 0.001).unwrap();
+    assert_eq!(count(&m, "tenant_id=\"acme\""), 2 * 22 + 4);
+    m.init_provider(p);
+    m.set_circuit_breaker_state(p, CircuitState::Closed);
+    // The breaker state, and one error series per error type.
+    assert_eq!(count(&m, "provider=\"openai\"") - 2 * 22, 1 + 7);
 }
