@@ -4,33 +4,14 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{example_binary, wait_for, Process};
+use support::{wait_for, Process};
 
 fn start() -> (Process, String) {
-    let mut child = Command::new(example_binary("axum"))
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the axum example");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    let process = Process {
-        child,
-        name: "axum example",
-    };
-    (process, url)
+    support::start_example("axum", &["127.0.0.1:0"], &[], "listening on ")
 }
 
 fn post(url: &str, tenant: Option<&str>, body: serde_json::Value) -> reqwest::blocking::Response {

@@ -10,11 +10,10 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::prometheus::Prometheus;
+use support::prometheus::{dashboard_queries, map, Prometheus};
 use support::{chat, test_config, Gateway};
 
 fn ask(model: &str, content: &str, stream: bool) -> Value {
@@ -24,10 +23,6 @@ fn ask(model: &str, content: &str, stream: bool) -> Value {
         "max_tokens": 16,
         "stream": stream,
     })
-}
-
-fn map(entries: &[(&str, f64)]) -> BTreeMap<String, f64> {
-    entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
 /// The PromQL queries of the seed document, as written there.
@@ -168,13 +163,12 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         prometheus.by("tenant_id", "sum by (tenant_id) (aigateway_requests_total)"),
         map(&[("acme", 7.0), ("globex", 5.0), ("limited", 3.0)])
     );
-    let by_status = prometheus.query("sum by (tenant_id, status) (aigateway_requests_total) > 0");
-    let by_status: BTreeMap<String, f64> = by_status
-        .into_iter()
-        .map(|(l, v)| (format!("{}/{}", l["tenant_id"], l["status"]), v))
-        .collect();
     assert_eq!(
-        by_status,
+        prometheus.by_pair(
+            "tenant_id",
+            "status",
+            "sum by (tenant_id, status) (aigateway_requests_total) > 0"
+        ),
         map(&[
             ("acme/success", 6.0),
             ("acme/invalid_request", 1.0),
@@ -266,31 +260,14 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
     let errors = prometheus.by("provider", SEED_QUERIES[4]);
     // Every query of the dashboard evaluates, with its variables at "All",
     // to a result.
-    let dashboard: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/dashboards/aigateway.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
     let mut evaluated = 0;
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"].as_str().unwrap();
-            let promql = expr
-                .replace("$tenant", ".*")
-                .replace("$provider", ".*")
-                .replace("$model", ".*")
-                .replace("$__rate_interval", "1m");
-            let result = prometheus.query(&promql);
-            assert!(
-                !result.is_empty(),
-                "panel {:?}: {promql} gave no result",
-                panel["title"]
-            );
-            evaluated += 1;
-        }
+    for (title, promql) in dashboard_queries() {
+        let result = prometheus.query(&promql);
+        assert!(
+            !result.is_empty(),
+            "panel {title:?}: {promql} gave no result"
+        );
+        evaluated += 1;
     }
     // The five seed queries and nineteen family targets (three per histogram).
     assert_eq!(evaluated, 24);

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::prometheus::Prometheus;
+use support::prometheus::{dashboard_queries, map, Prometheus};
 use support::{chat, free_port, read_log, test_config, wait_for, Gateway, Process};
 
 /// The replica label of each gateway, and the agent whose share it is:
@@ -159,10 +159,6 @@ fn ask(model: &str, stream: bool) -> Value {
     json!({ "model": model, "messages": [{ "role": "user", "content": "a b" }], "max_tokens": 4, "stream": stream })
 }
 
-fn map(entries: &[(&str, f64)]) -> BTreeMap<String, f64> {
-    entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-}
-
 #[test]
 fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
     let dir = tempfile::tempdir().unwrap();
@@ -263,13 +259,12 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
         central.by("replica", "sum by (replica) (aigateway_requests_total)"),
         map(&[("0", 3.0), ("1", 5.0), ("2", 3.0)])
     );
-    let by_status: BTreeMap<String, f64> = central
-        .query("sum by (tenant_id, status) (aigateway_requests_total) > 0")
-        .into_iter()
-        .map(|(l, v)| (format!("{}/{}", l["tenant_id"], l["status"]), v))
-        .collect();
     assert_eq!(
-        by_status,
+        central.by_pair(
+            "tenant_id",
+            "status",
+            "sum by (tenant_id, status) (aigateway_requests_total) > 0"
+        ),
         map(&[
             ("acme/success", 3.0),
             ("python/success", 2.0),
@@ -357,29 +352,8 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
     ] {
         assert!(!central.query(promql).is_empty(), "{promql}");
     }
-    let dashboard: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/dashboards/aigateway.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let promql = target["expr"]
-                .as_str()
-                .unwrap()
-                .replace("$tenant", ".*")
-                .replace("$provider", ".*")
-                .replace("$model", ".*")
-                .replace("$__rate_interval", "1m");
-            assert!(
-                !central.query(&promql).is_empty(),
-                "{:?}: {promql}",
-                panel["title"]
-            );
-        }
+    for (title, promql) in dashboard_queries() {
+        assert!(!central.query(&promql).is_empty(), "{title:?}: {promql}");
     }
 
     // Replica 2 is lost: its up goes to 0, and the others' counts stay.

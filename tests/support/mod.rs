@@ -39,6 +39,33 @@ pub fn example_binary(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
+/// Starts example `name` with `args` and `env`, and reads the URL it
+/// listens on from its first line, which starts with `announce`.
+pub fn start_example(
+    name: &'static str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    announce: &str,
+) -> (Process, String) {
+    let mut child = Command::new(example_binary(name))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the {name} example: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix(announce)
+        .unwrap_or_else(|| panic!("unexpected first line from {name}: {line:?}"))
+        .to_owned();
+    (Process { child, name }, url)
+}
+
 /// A gateway started with `config` on a free loopback port.
 pub struct Gateway {
     pub url: String,
@@ -52,30 +79,10 @@ impl Gateway {
 
     /// Started with these environment variables set, for it alone.
     pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Gateway {
-        let mut child = Command::new(example_binary("gateway"))
-            .args(["--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the gateway example");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("gateway listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from the gateway: {line:?}"))
-            .to_owned();
-        Gateway {
-            url,
-            process: Process {
-                child,
-                name: "gateway",
-            },
-        }
+        let config = config.to_str().unwrap();
+        let args = ["--listen", "127.0.0.1:0", "--config", config];
+        let (process, url) = start_example("gateway", &args, env, "gateway listening on ");
+        Gateway { url, process }
     }
 
     /// The address without the scheme, for a scrape target.
@@ -225,6 +232,18 @@ pub fn run_with_stdin(program: &str, args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// Panics, with what it said, unless `promtool check metrics` accepts
+/// `text` without a word.
+pub fn assert_promtool_accepts(text: &str) {
+    let output = run_with_stdin("promtool", &["check", "metrics"], text);
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics:\n{}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// `text` without the library's self-metrics, which are written after

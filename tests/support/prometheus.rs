@@ -146,6 +146,46 @@ impl Prometheus {
             .map(|(labels, value)| (labels.get(label).cloned().unwrap_or_default(), value))
             .collect()
     }
+
+    /// A query aggregated by two labels: "first/second" -> number.
+    pub fn by_pair(&self, first: &str, second: &str, promql: &str) -> BTreeMap<String, f64> {
+        self.query(promql)
+            .into_iter()
+            .map(|(labels, value)| (format!("{}/{}", labels[first], labels[second]), value))
+            .collect()
+    }
+}
+
+/// `entries` as a map, to compare with [`Prometheus::by`].
+pub fn map(entries: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// Every query of the generated dashboard, with its variables at "All"
+/// and its rate interval at one minute, each with its panel's title.
+pub fn dashboard_queries() -> Vec<(String, String)> {
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/dashboards/aigateway.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut queries = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let promql = target["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$tenant", ".*")
+                .replace("$provider", ".*")
+                .replace("$model", ".*")
+                .replace("$__rate_interval", "1m");
+            queries.push((panel["title"].as_str().unwrap_or("").to_owned(), promql));
+        }
+    }
+    queries
 }
 
 impl Drop for Prometheus {
