@@ -56,6 +56,16 @@ pub(super) fn guard() -> Option<LocalGuard<'static>> {
     ALIVE.try_with(|_| COLLECTOR.enter()).ok()
 }
 
+/// Starts freeing what this thread retired. The collector frees a thread's
+/// retired objects by batches of 32: left to fill, a batch could hold the
+/// tables a family grew out of (megabytes, for a million series) for as
+/// long as the thread retires nothing more.
+fn flush_retired() {
+    if let Some(guard) = guard() {
+        guard.flush();
+    }
+}
+
 /// The pointer of a removed slot, at which no series is: probing goes on
 /// past it.
 fn removed() -> *mut c_void {
@@ -260,7 +270,8 @@ impl Map {
         let series = make(live)?;
         let held = hold(&series, &series);
         let ptr = SeriesArc::into_raw(series).cast_mut();
-        if (live + self.removed.load(Relaxed) + 1) * 2 <= table.slots.len() {
+        let fits = (live + self.removed.load(Relaxed) + 1) * 2 <= table.slots.len();
+        if fits {
             let slot = table.free_slot(hash);
             if slot.series.load(Relaxed) == removed() {
                 self.removed.fetch_sub(1, Relaxed);
@@ -271,6 +282,11 @@ impl Map {
             self.grow(table, (hash, ptr));
         }
         self.live.store(live + 1, Relaxed);
+        drop(locked);
+        if !fits {
+            // Past every use of the old table, which this may free.
+            flush_retired();
+        }
         Some(held)
     }
 
@@ -330,6 +346,9 @@ impl Map {
         }
         self.live.fetch_sub(gone, Relaxed);
         self.removed.fetch_add(gone, Relaxed);
+        if gone > 0 {
+            flush_retired();
+        }
         gone
     }
 
