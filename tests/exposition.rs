@@ -439,3 +439,24 @@ fn inc_by_each_adds_to_several_cells_of_one_series() {
     ), "{text}");
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 2);
 }
+
+/// Sessions opened.
+///
+/// This second paragraph is for the reader of the code, not the HELP text.
+#[derive(aigateway_metrics::Metric)]
+#[metric(counter, name = "aigateway_sessions_total")]
+struct Sessions;
+
+#[test]
+fn help_is_the_first_paragraph_of_the_doc_comment() {
+    let (text, _) = expose(&SessionsFamily::new());
+    assert!(
+        text.starts_with("# HELP aigateway_sessions_total Sessions opened.\n"),
+        "{text}"
+    );
+    let mut registry = Registry::default();
+    aigateway_metrics::gateway::build_info("1.0.0", "abc").register(&mut registry);
+    assert!(encode(&registry, Format::Prometheus).starts_with(
+        "# HELP aigateway_build_info Which build of the gateway is running: 1, with its version and revision as labels.\n"
+    ));
+}

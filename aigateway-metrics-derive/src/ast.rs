@@ -146,7 +146,9 @@ fn help(attrs: &[Attribute]) -> String {
     });
     let mut help = String::new();
     for text in lines {
-        for line in text.lines().map(str::trim) {
+        // `split`, not `lines`: a `///` line alone is an empty string,
+        // which `lines` makes no line at all, and it ends the paragraph.
+        for line in text.split('\n').map(str::trim) {
             if line.is_empty() {
                 if !help.is_empty() {
                     return help;
