@@ -125,14 +125,14 @@ aigateway_tokens_total{tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-min
 ";
     assert_eq!(
         text,
-        "# HELP aigateway_tokens_total Total tokens, input and output.\n\
+        "# HELP aigateway_tokens_total Total tokens, by type: input, output, cached input, cache creation, reasoning.\n\
          # TYPE aigateway_tokens_total counter\n"
             .to_owned()
             + series
     );
     assert_eq!(
         om,
-        "# HELP aigateway_tokens Total tokens, input and output.\n\
+        "# HELP aigateway_tokens Total tokens, by type: input, output, cached input, cache creation, reasoning.\n\
          # TYPE aigateway_tokens counter\n"
             .to_owned()
             + series

@@ -418,11 +418,12 @@ fn inc_by_each(family: &Family, key: &TokenStream, index: &TokenStream) -> Optio
         /// Adds each value to the series of these open-set labels, at its
         /// closed-set values, with one lookup: for a record of several
         /// cells of one series (a request's input and output tokens).
+        /// `values` is an array or any other iterator of pairs.
         #[inline]
-        pub fn inc_by_each<const N: ::core::primitive::usize>(
+        pub fn inc_by_each(
             &self,
             #(#open_params,)*
-            #values: [(#closed_ty, #value_ty); N],
+            #values: impl ::core::iter::IntoIterator<Item = (#closed_ty, #value_ty)>,
         ) {
             self.inner.with_cells(#key, |__aigw_cells| {
                 for (__aigw_closed, __aigw_value) in #values {

@@ -115,9 +115,10 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 ///
 /// - counter: `inc(labels...)` (for `u64` counters), `inc_by(labels..., value)`,
 ///   and for families with closed-set labels
-///   `inc_by_each(open labels..., [(closed values, value); N])`, which adds to
-///   several closed-set values of one series with one lookup (a tuple of the
-///   closed-set values when there are several);
+///   `inc_by_each(open labels..., [(closed values, value), ...])`, which adds
+///   to several closed-set values of one series with one lookup (a tuple of
+///   the closed-set values when there are several; an array or any iterator
+///   of pairs);
 /// - integer gauge: `set(labels..., value)`, and for plain `i64` gauges
 ///   `inc`, `dec`, `add(labels..., delta)` and `track(labels...)`, which returns
 ///   a [`GaugeGuard`];

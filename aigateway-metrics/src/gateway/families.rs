@@ -31,9 +31,12 @@ pub struct RequestDuration<'a> {
     model: Model<'a>,
 }
 
-/// Total tokens, input and output.
+/// Total tokens, by type: input, output, cached input, cache creation, reasoning.
+///
+/// Only the types recorded for a route are exposed: a provider without a
+/// prompt cache shows no `cached_input` series.
 #[derive(Metric)]
-#[metric(counter, name = "aigateway_tokens_total")]
+#[metric(counter, name = "aigateway_tokens_total", expose = "recorded")]
 pub struct Tokens<'a> {
     tenant_id: TenantId<'a>,
     provider: Provider<'a>,

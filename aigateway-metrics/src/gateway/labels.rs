@@ -47,13 +47,37 @@ impl Status {
     ];
 }
 
-/// Which tokens: the `type` label of `aigateway_tokens_total`.
+/// Which tokens: the `type` label of `aigateway_tokens_total`. The types
+/// do not overlap, so that a request's tokens of every type add up to what
+/// it was billed for, each token once.
 #[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenType {
-    /// Prompt tokens: `input`.
+    /// Prompt tokens, those read from or written to the provider's prompt
+    /// cache aside: `input`.
     Input,
-    /// Completion tokens: `output`.
+    /// Completion tokens, reasoning tokens aside: `output`.
     Output,
+    /// Prompt tokens read from the provider's prompt cache, billed at its
+    /// cached price: `cached_input`.
+    CachedInput,
+    /// Prompt tokens written to the provider's prompt cache:
+    /// `cache_creation`.
+    CacheCreation,
+    /// Completion tokens the model spent reasoning, not shown in its
+    /// answer: `reasoning`.
+    Reasoning,
+}
+
+impl TokenType {
+    /// Every type, in [`LabelEnum::VALUES`](crate::LabelEnum::VALUES)
+    /// order.
+    pub const ALL: [TokenType; 5] = [
+        TokenType::Input,
+        TokenType::Output,
+        TokenType::CachedInput,
+        TokenType::CacheCreation,
+        TokenType::Reasoning,
+    ];
 }
 
 /// How a provider failed: the `error_type` label of

@@ -6,6 +6,7 @@ mod families;
 mod labels;
 mod request;
 mod series;
+mod usage;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ pub use families::*;
 pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
 pub use request::RequestRecorder;
 pub use series::{RouteSeries, TenantSeries};
+pub use usage::{Price, Prices, Usage};
 
 use crate::{GaugeGuard, MetricGroup, Usd, ValueError};
 
@@ -135,6 +137,23 @@ impl GatewayMetrics {
             model,
             [(TokenType::Input, input), (TokenType::Output, output)],
         );
+    }
+
+    /// Records a request's tokens of every type, with one lookup. Input and
+    /// output are recorded even when zero; the other types only when not,
+    /// so that a route whose provider has no prompt cache shows none.
+    pub fn record_usage(
+        &self,
+        tenant_id: TenantId<'_>,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        usage: &Usage,
+    ) {
+        let recorded = usage.by_type().into_iter().filter(|&(token_type, count)| {
+            count > 0 || matches!(token_type, TokenType::Input | TokenType::Output)
+        });
+        self.tokens
+            .inc_by_each(tenant_id, provider, model, recorded);
     }
 
     /// Records the cost of a request in US dollars, exactly to the

@@ -46,6 +46,8 @@ pub struct RequestRecorder {
     status: Option<Status>,
 }
 
+// Inline rather than boxed: a recorder made per request allocates nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Route {
     Owned(RouteSeries),
@@ -109,6 +111,13 @@ impl RequestRecorder {
     pub fn record_tokens(&self, input: u64, output: u64) {
         if let Some(route) = self.route() {
             route.record_tokens(input, output);
+        }
+    }
+
+    /// Records the request's tokens of every type, if its route is set.
+    pub fn record_usage(&self, usage: &super::Usage) {
+        if let Some(route) = self.route() {
+            route.record_usage(usage);
         }
     }
 

@@ -9,7 +9,9 @@
 
 use std::time::Duration;
 
-use super::{BudgetUsageFamily, GatewayMetrics, Model, Provider, Status, TenantId, TokenType};
+use super::{
+    BudgetUsageFamily, GatewayMetrics, Model, Provider, Status, TenantId, TokenType, Usage,
+};
 use crate::{BoundCounter, BoundFloatGauge, BoundHistogram, LabelEnum, Usd, ValueError};
 
 /// The series of one tenant: cache hits and misses, rate-limit hits and
@@ -61,8 +63,8 @@ pub struct RouteSeries {
     /// One per status, in [`Status::ALL`] order.
     requests: [BoundCounter; Status::ALL.len()],
     request_duration: BoundHistogram,
-    input_tokens: BoundCounter,
-    output_tokens: BoundCounter,
+    /// One per token type, in [`TokenType::ALL`] order.
+    tokens: [BoundCounter; TokenType::ALL.len()],
     cost: BoundCounter<Usd>,
 }
 
@@ -88,8 +90,20 @@ impl RouteSeries {
     /// Records the input and output tokens of a request.
     #[inline]
     pub fn record_tokens(&self, input: u64, output: u64) {
-        self.input_tokens.inc_by(input);
-        self.output_tokens.inc_by(output);
+        self.tokens[TokenType::Input.index()].inc_by(input);
+        self.tokens[TokenType::Output.index()].inc_by(output);
+    }
+
+    /// Records a request's tokens of every type, as
+    /// [`GatewayMetrics::record_usage`] does: the types other than input
+    /// and output only when not zero.
+    #[inline]
+    pub fn record_usage(&self, usage: &Usage) {
+        for (token_type, count) in usage.by_type() {
+            if count > 0 || matches!(token_type, TokenType::Input | TokenType::Output) {
+                self.tokens[token_type.index()].inc_by(count);
+            }
+        }
     }
 
     /// Records the cost of a request, checked already by [`Usd::new`].
@@ -117,7 +131,8 @@ impl GatewayMetrics {
     /// The series of `tenant_id`'s requests to `model` of `provider`,
     /// looked up once, to keep with the tenant's state; see
     /// [`RouteSeries`]. It creates them, at zero: requests of every status,
-    /// the duration histogram, both token types and the cost.
+    /// the duration histogram, input and output tokens (the other token
+    /// types once recorded) and the cost.
     pub fn route_series(
         &self,
         tenant_id: TenantId<'_>,
@@ -128,8 +143,13 @@ impl GatewayMetrics {
         RouteSeries {
             requests: Status::ALL.map(|status| self.requests.bind(t, p, md, status)),
             request_duration: self.request_duration.bind(t, p, md),
-            input_tokens: self.tokens.bind(t, p, md, TokenType::Input),
-            output_tokens: self.tokens.bind(t, p, md, TokenType::Output),
+            tokens: TokenType::ALL.map(|token_type| {
+                let tokens = self.tokens.bind(t, p, md, token_type);
+                if matches!(token_type, TokenType::Input | TokenType::Output) {
+                    tokens.inc_by(0); // exposed from now, at zero
+                }
+                tokens
+            }),
             cost: self.cost.bind(t, p, md),
         }
     }
