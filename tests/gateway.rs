@@ -292,7 +292,13 @@ fn a_stream_ends_with_usage_and_done() {
     assert_eq!(content, "The gateway answers");
     assert_eq!(
         chunks.last().unwrap()["usage"],
-        json!({ "prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6 })
+        json!({
+            "prompt_tokens": 3,
+            "completion_tokens": 3,
+            "total_tokens": 6,
+            "prompt_tokens_details": { "cached_tokens": 0 },
+            "completion_tokens_details": { "reasoning_tokens": 0 },
+        })
     );
     let labels = "tenant_id=\"acme\",provider=\"anthropic\",model=\"claude-3-5-haiku\"";
     assert_eq!(
@@ -609,5 +615,56 @@ fn metrics_are_gzipped_when_accepted() {
         "{} of {} bytes",
         gzipped.len(),
         text.len()
+    );
+}
+
+/// A provider's cached and reasoning tokens: reported in OpenAI's usage
+/// details, recorded as their own token types, and priced apart, exactly.
+#[test]
+fn cached_and_reasoning_tokens_are_reported_recorded_and_priced() {
+    let (_dir, gw, client) = start(60_000);
+    let simulate = [
+        ("x-simulate-cached-tokens", "2"),
+        ("x-simulate-reasoning-tokens", "5"),
+    ];
+    let (status, body) = chat(
+        &client,
+        &gw,
+        "acme",
+        ask("openai/gpt-4o-mini", "one two three"),
+        &simulate,
+    );
+    assert_eq!(status, 200, "{body}");
+    let usage = &serde_json::from_str::<Value>(&body).unwrap()["usage"];
+    assert_eq!(
+        *usage,
+        json!({
+            "prompt_tokens": 3,
+            "completion_tokens": 21,
+            "total_tokens": 24,
+            "prompt_tokens_details": { "cached_tokens": 2 },
+            "completion_tokens_details": { "reasoning_tokens": 5 },
+        })
+    );
+    let labels = "tenant_id=\"acme\",provider=\"openai\",model=\"gpt-4o-mini\"";
+    for (token_type, count) in [
+        ("input", 1.0),
+        ("output", 16.0),
+        ("cached_input", 2.0),
+        ("reasoning", 5.0),
+    ] {
+        let series = format!("aigateway_tokens_total{{{labels},type=\"{token_type}\"}}");
+        assert_eq!(gw.sample(&series), Some(count), "{series}");
+    }
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_tokens_total{{{labels},type=\"cache_creation\"}}"
+        )),
+        None
+    );
+    // (1 * 0.15 + 2 * 0.075 + (16 + 5) * 0.60) / 1e6 dollars.
+    assert_eq!(
+        gw.sample(&format!("aigateway_cost_usd_total{{{labels}}}")),
+        Some(0.0000129)
     );
 }

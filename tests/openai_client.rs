@@ -33,6 +33,7 @@ fn the_official_python_client_works_unchanged() {
          stream content: The gateway answers\n\
          stream finish_reason: stop\n\
          stream usage: 3 3 6\n\
+         cached: 2 reasoning: 7\n\
          error: 400 unknown provider `nobody`\n"
     );
     let labels = "tenant_id=\"python\",provider=\"anthropic\",model=\"claude-3-5-haiku\"";
@@ -48,4 +49,14 @@ fn the_official_python_client_works_unchanged() {
         )),
         Some(3.0)
     );
+    // What the client read back, the gateway recorded.
+    let mini = "tenant_id=\"python\",provider=\"openai\",model=\"gpt-4o-mini\"";
+    for (token_type, count) in [("cached_input", 2.0), ("reasoning", 7.0)] {
+        assert_eq!(
+            gateway.sample(&format!(
+                "aigateway_tokens_total{{{mini},type=\"{token_type}\"}}"
+            )),
+            Some(count)
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The gateway's configuration: providers with their models and prices, and
 //! per-tenant rate limits and budgets. TOML; `default.toml` is built in.
 
+use aigateway_metrics::gateway::{Price, Prices};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -58,6 +59,26 @@ pub struct ModelConfig {
     pub name: String,
     pub input_usd_per_mtok: f64,
     pub output_usd_per_mtok: f64,
+    /// Prompt tokens read from the provider's cache; the input price when
+    /// not given.
+    pub cached_input_usd_per_mtok: Option<f64>,
+    /// Prompt tokens written to the provider's cache; the input price when
+    /// not given.
+    pub cache_creation_usd_per_mtok: Option<f64>,
+}
+
+impl ModelConfig {
+    /// The model's prices, checked by `Config::load`.
+    pub fn prices(&self) -> Prices {
+        let price = |usd: f64| Price::per_million(usd).expect("checked by Config::load");
+        let input = self.input_usd_per_mtok;
+        Prices {
+            input: price(input),
+            output: price(self.output_usd_per_mtok),
+            cached_input: price(self.cached_input_usd_per_mtok.unwrap_or(input)),
+            cache_creation: price(self.cache_creation_usd_per_mtok.unwrap_or(input)),
+        }
+    }
 }
 
 impl Config {
@@ -107,7 +128,17 @@ impl Config {
                 ));
             }
             for model in &provider.models {
-                if !(model.input_usd_per_mtok >= 0.0 && model.output_usd_per_mtok >= 0.0) {
+                let prices = [
+                    Some(model.input_usd_per_mtok),
+                    Some(model.output_usd_per_mtok),
+                    model.cached_input_usd_per_mtok,
+                    model.cache_creation_usd_per_mtok,
+                ];
+                if prices
+                    .into_iter()
+                    .flatten()
+                    .any(|usd| Price::per_million(usd).is_err())
+                {
                     return Err(format!(
                         "model {}/{}: prices must be zero or more",
                         provider.name, model.name

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aigateway_metrics::{
-    GaugeGuard, Model, Provider, ProviderErrorType, RequestRecorder, Status, TenantId, Usd,
+    GaugeGuard, Model, Provider, ProviderErrorType, RequestRecorder, Status, TenantId,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -166,12 +166,9 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         }
     };
 
-    let cost = (completion.input_tokens as f64 * price.input_usd_per_mtok
-        + completion.output_tokens as f64 * price.output_usd_per_mtok)
-        / 1e6;
-    let cost = Usd::new(cost).expect("prices are checked to be zero or more");
+    let cost = price.prices().cost(&completion.usage);
     let budget_used = tenant.spend(cost);
-    recorder.record_tokens(completion.input_tokens, completion.output_tokens);
+    recorder.record_usage(&completion.usage);
     recorder.record_cost(cost);
     if let Some(series) = series {
         series
@@ -220,7 +217,21 @@ fn simulation(headers: &HeaderMap) -> Result<Simulation, ApiError> {
             })
         })
         .transpose()?;
-    Ok(Simulation { error, latency })
+    let count = |name: &str| {
+        header(headers, name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| ApiError::invalid(format!("{name} is a token count, not `{v}`")))
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
+    Ok(Simulation {
+        error,
+        latency,
+        cached_tokens: count("x-simulate-cached-tokens")?,
+        reasoning_tokens: count("x-simulate-reasoning-tokens")?,
+    })
 }
 
 fn now() -> u64 {

@@ -1,6 +1,7 @@
 //! The OpenAI chat-completions wire format: what clients send, and what the
 //! gateway answers, so that the official OpenAI clients work unchanged.
 
+use aigateway_metrics::gateway::Usage;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -56,15 +57,21 @@ impl ChatRequest {
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub content: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
+    pub usage: Usage,
 }
 
+/// OpenAI's `usage`: prompt tokens count the cached ones, completion tokens
+/// the reasoning ones, and the details say how many.
 pub fn usage(c: &Completion) -> Value {
+    let u = &c.usage;
+    let prompt = u.input + u.cached_input + u.cache_creation;
+    let completion = u.output + u.reasoning;
     json!({
-        "prompt_tokens": c.input_tokens,
-        "completion_tokens": c.output_tokens,
-        "total_tokens": c.input_tokens + c.output_tokens,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": { "cached_tokens": u.cached_input },
+        "completion_tokens_details": { "reasoning_tokens": u.reasoning },
     })
 }
 

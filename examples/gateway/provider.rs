@@ -1,6 +1,7 @@
 //! Providers: a deterministic simulation, or a real OpenAI-compatible
 //! upstream. Either answers a whole completion or fails with a typed error.
 
+use aigateway_metrics::gateway::Usage;
 use std::time::Duration;
 
 use aigateway_metrics::ProviderErrorType;
@@ -44,6 +45,10 @@ impl Failure {
 pub struct Simulation {
     pub error: Option<ProviderErrorType>,
     pub latency: Option<Duration>,
+    /// Prompt tokens read from the provider's cache, at most the prompt's.
+    pub cached_tokens: u64,
+    /// Completion tokens spent reasoning, on top of the answer's.
+    pub reasoning_tokens: u64,
 }
 
 impl Simulation {
@@ -102,9 +107,10 @@ impl ProviderClient {
         }
     }
 
-    /// Input tokens are the words of the messages; output tokens are
-    /// `max_tokens` (16 when not given); a forced error fails after the
-    /// latency, as a real provider would.
+    /// Input tokens are the words of the messages, of which the simulated
+    /// cached tokens come from the cache; output tokens are `max_tokens` (16
+    /// when not given), and the simulated reasoning tokens come on top; a
+    /// forced error fails after the latency, as a real provider would.
     async fn simulate(
         &self,
         request: &ChatRequest,
@@ -117,7 +123,7 @@ impl ProviderClient {
         if let Some(error_type) = sim.error {
             return Err(Failure { error_type });
         }
-        let input_tokens = request
+        let prompt_tokens: u64 = request
             .texts()
             .map(|t| t.split_whitespace().count() as u64)
             .sum();
@@ -129,10 +135,16 @@ impl ProviderClient {
             .map(|i| WORDS[i % WORDS.len()])
             .collect::<Vec<_>>()
             .join(" ");
+        let cached = sim.cached_tokens.min(prompt_tokens);
         Ok(Completion {
             content,
-            input_tokens,
-            output_tokens,
+            usage: Usage {
+                input: prompt_tokens - cached,
+                output: output_tokens,
+                cached_input: cached,
+                reasoning: sim.reasoning_tokens,
+                ..Usage::default()
+            },
         })
     }
 
@@ -187,11 +199,16 @@ impl ProviderClient {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let tokens = |key: &str| answer["usage"][key].as_u64().unwrap_or(0);
+        let usage = &answer["usage"];
+        let tokens = |value: &Value| value.as_u64().unwrap_or(0);
         Ok(Completion {
             content,
-            input_tokens: tokens("prompt_tokens"),
-            output_tokens: tokens("completion_tokens"),
+            usage: Usage::from_openai(
+                tokens(&usage["prompt_tokens"]),
+                tokens(&usage["completion_tokens"]),
+                tokens(&usage["prompt_tokens_details"]["cached_tokens"]),
+                tokens(&usage["completion_tokens_details"]["reasoning_tokens"]),
+            ),
         })
     }
 }

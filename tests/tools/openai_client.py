@@ -39,6 +39,15 @@ print("stream content:", "".join(parts))
 print("stream finish_reason:", finish)
 print("stream usage:", usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
 
+reply = client.chat.completions.create(
+    model="openai/gpt-4o-mini",
+    messages=messages,
+    max_tokens=2,
+    extra_headers={"x-simulate-cached-tokens": "2", "x-simulate-reasoning-tokens": "7"},
+)
+details = reply.usage.prompt_tokens_details, reply.usage.completion_tokens_details
+print("cached:", details[0].cached_tokens, "reasoning:", details[1].reasoning_tokens)
+
 try:
     client.chat.completions.create(model="nobody/model", messages=messages)
 except openai.BadRequestError as e:
