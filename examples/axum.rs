@@ -87,16 +87,19 @@ async fn chat(
         return Json(json!({ "choices": [{ "message": message }], "usage": usage }))
             .into_response();
     }
-    // The recorder moves into the stream: `success` once `[DONE]` is sent,
-    // `cancelled` if the client goes away before.
+    // The recorder moves into the stream: it times the first token and
+    // the pace, and records `success` once `[DONE]` is sent, `cancelled` if
+    // the client goes away before.
     let events = stream::unfold(
         (words.into_iter(), Some(request)),
-        |(mut words, request)| async move {
-            let request = request?;
+        move |(mut words, request)| async move {
+            let mut request = request?;
             tokio::time::sleep(Duration::from_millis(50)).await;
+            request.first_token();
             let data = match words.next() {
                 Some(word) => json!({ "choices": [{ "delta": { "content": word } }] }).to_string(),
                 None => {
+                    request.last_token(output);
                     request.finish(Status::Success);
                     let done = Event::default().data("[DONE]");
                     return Some((Ok::<_, Infallible>(done), (words, None)));

@@ -7,17 +7,11 @@
 //! cargo run --example generate -- --check # fail when either is stale
 //! ```
 
-#[path = "gateway/families.rs"]
-#[allow(dead_code)]
-mod families;
-
 use std::path::Path;
 use std::process::ExitCode;
 
 use aigateway_metrics::{Descriptor, GatewayMetrics, MetricKind};
 use serde_json::{json, Value};
-
-use crate::families::StreamMetrics;
 
 const DASHBOARD: &str = "dashboards/aigateway.json";
 const README: &str = "README.md";
@@ -35,11 +29,7 @@ fn main() -> ExitCode {
         }
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let descriptors: Vec<&Descriptor> = GatewayMetrics::DESCRIPTORS
-        .iter()
-        .chain(StreamMetrics::DESCRIPTORS)
-        .copied()
-        .collect();
+    let descriptors: Vec<&Descriptor> = GatewayMetrics::DESCRIPTORS.to_vec();
     let readme = std::fs::read_to_string(root.join(README)).expect("read README.md");
     let outputs = [
         (DASHBOARD, dashboard_json(&descriptors)),

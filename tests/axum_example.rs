@@ -38,7 +38,9 @@ fn recorded(url: &str) -> Vec<String> {
         .filter(|l| {
             (l.starts_with("aigateway_requests_total")
                 || l.starts_with("aigateway_request_duration_seconds_count")
-                || l.starts_with("aigateway_tokens_total"))
+                || l.starts_with("aigateway_tokens_total")
+                || l.starts_with("aigateway_time_to_first_token_seconds_count")
+                || l.starts_with("aigateway_time_per_output_token_seconds_count"))
                 && !l.ends_with(" 0")
         })
         .map(str::to_owned)
@@ -85,6 +87,10 @@ fn each_request_is_recorded_once_with_how_it_ended() {
         format!("aigateway_request_duration_seconds_count{{{labels}}} 4"),
         format!("aigateway_tokens_total{{{labels},type=\"input\"}} 30"),
         format!("aigateway_tokens_total{{{labels},type=\"output\"}} 15"),
+        // Both streams sent a first token; only the one sent to the end
+        // has a pace.
+        "aigateway_time_to_first_token_seconds_count{provider=\"openai\",model=\"gpt-4o-mini\"} 2".to_owned(),
+        "aigateway_time_per_output_token_seconds_count{provider=\"openai\",model=\"gpt-4o-mini\"} 1".to_owned(),
     ];
     // The server sees the client gone when it writes the next chunk.
     wait_for(

@@ -238,6 +238,9 @@ fn tenant_and_route_series_record_what_the_gateway_methods_record() {
     looked_up.tokens.inc_by(t, p, md, TokenType::Input, 0);
     looked_up.cost.inc_by(t, p, md, Usd::from_nanos(0));
     looked_up.request_duration.bind(t, p, md);
+    looked_up.time_to_first_token.bind(p, md);
+    looked_up.time_per_output_token.bind(p, md);
+    looked_up.gateway_overhead.bind(p, md);
 
     for (i, status) in Status::ALL.into_iter().enumerate() {
         let took = Duration::from_millis(40 * i as u64 + 30);

@@ -299,8 +299,8 @@ aigateway_budget_usage_ratio{tenant_id=\"globex\"} 1.25
     assert_eq!(om, body.to_owned() + "# EOF\n");
 }
 
-/// The group registers all eleven families, in declaration order, then its
-/// self-metrics.
+/// The group registers all fourteen families, in declaration order, then
+/// its self-metrics.
 #[test]
 fn group_registers_every_family_in_order() {
     let m = GatewayMetrics::default();
@@ -322,6 +322,9 @@ fn group_registers_every_family_in_order() {
             "# TYPE aigateway_provider_errors_total counter",
             "# TYPE aigateway_active_streams gauge",
             "# TYPE aigateway_budget_usage_ratio gauge",
+            "# TYPE aigateway_time_to_first_token_seconds histogram",
+            "# TYPE aigateway_time_per_output_token_seconds histogram",
+            "# TYPE aigateway_gateway_overhead_seconds histogram",
             "# TYPE aigateway_metrics_series_overflow_total counter",
             "# TYPE aigateway_metrics_rejected_values_total counter",
         ]
@@ -329,7 +332,7 @@ fn group_registers_every_family_in_order() {
     let names: Vec<&str> = GatewayMetrics::DESCRIPTORS.iter().map(|d| d.name).collect();
     assert_eq!(
         names,
-        types[..11]
+        types[..14]
             .iter()
             .map(|t| t.split(' ').nth(2).unwrap())
             .collect::<Vec<_>>()

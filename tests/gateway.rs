@@ -300,7 +300,8 @@ fn a_stream_ends_with_usage_and_done() {
             "completion_tokens_details": { "reasoning_tokens": 0 },
         })
     );
-    let labels = "tenant_id=\"acme\",provider=\"anthropic\",model=\"claude-3-5-haiku\"";
+    // Stream timings are by provider and model.
+    let labels = "provider=\"anthropic\",model=\"claude-3-5-haiku\"";
     assert_eq!(
         gw.sample(&format!(
             "aigateway_time_to_first_token_seconds_count{{{labels}}}"
@@ -313,7 +314,15 @@ fn a_stream_ends_with_usage_and_done() {
         )),
         Some(1.0)
     );
-    // Recorded once the stream ends, through the tenant's kept series.
+    // Recorded once the stream ends, through the tenant's kept series; the
+    // time the gateway added, once, beside the provider's.
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_gateway_overhead_seconds_count{{{labels}}}"
+        )),
+        Some(1.0)
+    );
+    let labels = format!("tenant_id=\"acme\",{labels}");
     for (sample, value) in [
         (
             format!("aigateway_requests_total{{{labels},status=\"success\"}}"),
@@ -570,9 +579,8 @@ fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
         .lines()
         .filter(|l| l.starts_with("aigateway_metrics_series_overflow_total{"))
         .count();
-    // The gateway's eleven, its build info, the example's two and the
-    // endpoint's three.
-    assert_eq!(overflow_families, 17);
+    // The gateway's fourteen, its build info and the endpoint's three.
+    assert_eq!(overflow_families, 18);
 }
 
 /// `/metrics` is gzipped for a scraper that accepts it, as Prometheus does,

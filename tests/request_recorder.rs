@@ -166,3 +166,52 @@ fn without_a_route_nothing_is_recorded() {
     assert_eq!(m.requests.series_count(), 0);
     assert_eq!(recorded(&m), Vec::<String>::new());
 }
+
+/// The stream timings and the gateway's overhead, by provider and model:
+/// the lines of `m` for them that are not zero.
+fn timings(m: &GatewayMetrics) -> Vec<String> {
+    let mut registry = Registry::default();
+    m.time_to_first_token.register(&mut registry);
+    m.time_per_output_token.register(&mut registry);
+    m.gateway_overhead.register(&mut registry);
+    support::samples(&registry)
+        .into_iter()
+        .filter(|l| l.contains("_count") && !l.ends_with(" 0"))
+        .collect()
+}
+
+#[test]
+fn a_stream_records_its_first_token_its_pace_and_the_gateway_s_time() {
+    let m = GatewayMetrics::default();
+    let mut r = routed(&m);
+    r.last_token(5); // no first token yet: nothing
+    r.first_token();
+    r.first_token(); // once only
+    r.last_token(1); // one token has no time between tokens
+    r.last_token(40);
+    // A provider said to take an hour: what the gateway added saturates at
+    // zero, in the first bucket.
+    r.set_upstream_duration(std::time::Duration::from_secs(3600));
+    r.finish(Status::Success);
+    let labels = "provider=\"openai\",model=\"gpt-4o\"";
+    assert_eq!(
+        timings(&m),
+        [
+            format!("aigateway_time_to_first_token_seconds_count{{{labels}}} 1"),
+            format!("aigateway_time_per_output_token_seconds_count{{{labels}}} 1"),
+            format!("aigateway_gateway_overhead_seconds_count{{{labels}}} 1"),
+        ]
+    );
+    let mut registry = Registry::default();
+    m.gateway_overhead.register(&mut registry);
+    let first_bucket =
+        format!("aigateway_gateway_overhead_seconds_bucket{{{labels},le=\"0.0005\"}} 1");
+    assert!(support::samples(&registry).contains(&first_bucket));
+}
+
+#[test]
+fn without_an_upstream_time_or_a_first_token_there_is_no_timing() {
+    let m = GatewayMetrics::default();
+    routed(&m).finish(Status::Success);
+    assert_eq!(timings(&m), Vec::<String>::new());
+}

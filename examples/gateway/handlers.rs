@@ -135,7 +135,12 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
             message: format!("provider `{provider_name}` is failing; its circuit breaker is open"),
         });
     };
-    let completion = match provider.client.complete(model_name, &request, sim).await {
+    let called = Instant::now();
+    let answered = provider.client.complete(model_name, &request, sim).await;
+    // What the gateway adds is what it took besides the provider's time.
+    let upstream = called.elapsed();
+    recorder.set_upstream_duration(upstream);
+    let completion = match answered {
         Ok(completion) => {
             permit.success();
             completion
@@ -146,7 +151,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
             } else {
                 permit.success();
             }
-            app.record(|m, _| m.record_provider_error(p, failure.error_type));
+            app.record(|m| m.record_provider_error(p, failure.error_type));
             let bad_request = failure.error_type == ProviderErrorType::BadRequest;
             recorder.set_status(if bad_request {
                 Status::InvalidRequest
@@ -185,12 +190,7 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     }
     let interval = provider.client.token_interval();
     Ok(stream_response(
-        app.clone(),
-        &request,
-        completion,
-        recorder,
-        interval,
-        [tenant_id, provider_name, model_name],
+        &app, &request, completion, recorder, upstream, interval,
     ))
 }
 
@@ -250,9 +250,12 @@ fn new_id() -> String {
 /// recorder, which records the request when the stream is dropped:
 /// `success` after `[DONE]`, `cancelled` when the client goes away before.
 struct Streaming {
-    app: Arc<AppState>,
-    labels: [String; 3],
     recorder: RequestRecorder,
+    /// The provider's answer, and when its tokens started going out: the
+    /// pacing of the tokens stands for the provider's own streaming, so it
+    /// counts as upstream time.
+    upstream: Duration,
+    streaming_since: Instant,
     interval: Duration,
     id: String,
     created: u64,
@@ -261,7 +264,6 @@ struct Streaming {
     words: Vec<String>,
     include_usage: bool,
     step: Step,
-    first_token_at: Option<Instant>,
     _active: Option<GaugeGuard>,
 }
 
@@ -276,12 +278,12 @@ enum Step {
 }
 
 fn stream_response(
-    app: Arc<AppState>,
+    app: &AppState,
     request: &ChatRequest,
     completion: Completion,
     recorder: RequestRecorder,
+    upstream: Duration,
     interval: Duration,
-    labels: [&str; 3],
 ) -> Response {
     let words = completion
         .content
@@ -297,10 +299,10 @@ fn stream_response(
         .filter(|w| !w.is_empty())
         .collect();
     let state = Streaming {
-        _active: app.record(|m, _| m.stream_started()),
-        app,
-        labels: labels.map(str::to_owned),
+        _active: app.record(|m| m.stream_started()),
         recorder,
+        upstream,
+        streaming_since: Instant::now(),
         interval,
         id: new_id(),
         created: now(),
@@ -309,7 +311,6 @@ fn stream_response(
         words,
         include_usage: request.wants_usage_chunk(),
         step: Step::Role,
-        first_token_at: None,
     };
     let events = stream::unfold(state, |mut s| async move {
         let event = s.next_event().await?;
@@ -340,14 +341,10 @@ impl Streaming {
                 if i > 0 {
                     tokio::time::sleep(self.interval).await;
                 } else {
-                    self.first_token_at = Some(Instant::now());
-                    let [t, p, m] = &self.labels;
-                    let ttft = self.recorder.elapsed();
-                    self.app.record(|_, s| {
-                        let (t, p, m) = (TenantId(t), Provider(p), Model(m));
-                        s.time_to_first_token.observe_duration(t, p, m, ttft);
-                    });
+                    self.recorder.first_token();
                 }
+                let upstream = self.upstream + self.streaming_since.elapsed();
+                self.recorder.set_upstream_duration(upstream);
                 self.step = if i + 1 < self.words.len() {
                     Step::Token(i + 1)
                 } else {
@@ -375,27 +372,12 @@ impl Streaming {
             }
             Step::Done => {
                 self.step = Step::End;
-                self.record_time_per_output_token();
+                self.recorder.last_token(self.words.len() as u64);
                 self.recorder.set_status(Status::Success);
                 return Some(Event::default().data("[DONE]"));
             }
             Step::End => return None,
         };
         Some(Event::default().data(data.to_string()))
-    }
-
-    /// After the last token: the time between tokens after the first.
-    fn record_time_per_output_token(&self) {
-        let (Some(first), n) = (self.first_token_at, self.words.len()) else {
-            return;
-        };
-        if n > 1 {
-            let [t, p, m] = &self.labels;
-            let per_token = first.elapsed() / (n as u32 - 1);
-            self.app.record(|_, s| {
-                let (t, p, m) = (TenantId(t), Provider(p), Model(m));
-                s.time_per_output_token.observe_duration(t, p, m, per_token);
-            });
-        }
     }
 }

@@ -11,7 +11,6 @@
 
 mod breaker;
 mod config;
-mod families;
 mod handlers;
 mod openai;
 mod provider;

@@ -17,7 +17,6 @@ use lru::LruCache;
 
 use crate::breaker::Breaker;
 use crate::config::Config;
-use crate::families::StreamMetrics;
 use crate::openai::Completion;
 use crate::provider::ProviderClient;
 
@@ -33,7 +32,6 @@ const UNLISTED_TENANTS: usize = 100_000;
 pub struct AppState {
     pub config: Config,
     metrics: GatewayMetrics,
-    streams: StreamMetrics,
     /// Off only with `--no-recording`, which exists to measure what
     /// recording costs the gateway (`scripts/throughput.sh`).
     recording: bool,
@@ -106,10 +104,8 @@ impl AppState {
     /// The state, and the registry of its metrics, for `/metrics`.
     pub fn new(config: Config, recording: bool) -> (AppState, Registry) {
         let metrics = GatewayMetrics::default();
-        let streams = StreamMetrics::default();
         let mut registry = Registry::default();
         metrics.register(&mut registry);
-        streams.register(&mut registry);
         // The build's revision is passed in at build time, when it is known.
         let revision = option_env!("GATEWAY_REVISION").unwrap_or("unset");
         gateway::build_info(env!("CARGO_PKG_VERSION"), revision).register(&mut registry);
@@ -146,7 +142,6 @@ impl AppState {
         let mut state = AppState {
             config,
             metrics,
-            streams,
             recording,
             routes,
             providers,
@@ -168,11 +163,8 @@ impl AppState {
 
     /// Calls `record` with the metrics, unless recording is off.
     #[inline]
-    pub fn record<R>(
-        &self,
-        record: impl FnOnce(&GatewayMetrics, &StreamMetrics) -> R,
-    ) -> Option<R> {
-        self.recording.then(|| record(&self.metrics, &self.streams))
+    pub fn record<R>(&self, record: impl FnOnce(&GatewayMetrics) -> R) -> Option<R> {
+        self.recording.then(|| record(&self.metrics))
     }
 
     /// `tenant`'s series for the `model`-th model of `provider`, bound on
@@ -211,7 +203,7 @@ impl AppState {
         let quota = Quota::with_period(period)
             .expect("checked by Config")
             .allow_burst(burst);
-        let series = self.record(|m, _| m.tenant_series(TenantId(id)));
+        let series = self.record(|m| m.tenant_series(TenantId(id)));
         let routes = if self.recording { self.routes } else { 0 };
         Arc::new(Tenant {
             limiter: RateLimiter::direct(quota),

@@ -112,6 +112,18 @@ impl GatewayMetricsBuilder {
                 BudgetUsageFamily::DESCRIPTOR,
                 None,
             )?)?,
+            time_to_first_token: TimeToFirstTokenFamily::with_descriptor(configure(
+                TimeToFirstTokenFamily::DESCRIPTOR,
+                None,
+            )?)?,
+            time_per_output_token: TimePerOutputTokenFamily::with_descriptor(configure(
+                TimePerOutputTokenFamily::DESCRIPTOR,
+                None,
+            )?)?,
+            gateway_overhead: GatewayOverheadFamily::with_descriptor(configure(
+                GatewayOverheadFamily::DESCRIPTOR,
+                None,
+            )?)?,
         })
     }
 }

@@ -1,5 +1,5 @@
-//! The eleven families of the gateway, and its build info, declared as the
-//! derive reads them.
+//! The families of the gateway (the seed's eleven, and the timings of a
+//! streamed answer), and its build info, declared as the derive reads them.
 //! Each struct is a declaration only: its fields name the labels, in
 //! exposition order; the handle to record with is `<Struct>Family`.
 
@@ -110,4 +110,45 @@ pub struct BudgetUsage<'a> {
 pub struct BuildInfo<'a> {
     version: &'a str,
     revision: &'a str,
+}
+
+/// Time from the request to the first streamed token, in seconds.
+///
+/// Buckets are those of the OpenTelemetry GenAI semantic conventions
+/// (`gen_ai.server.time_to_first_token`); by provider and model, as there.
+#[derive(Metric)]
+#[metric(
+    histogram,
+    name = "aigateway_time_to_first_token_seconds",
+    buckets = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0]
+)]
+pub struct TimeToFirstToken<'a> {
+    provider: Provider<'a>,
+    model: Model<'a>,
+}
+
+/// Time per output token after the first one of a stream, in seconds.
+///
+/// Buckets are those of `gen_ai.server.time_per_output_token`.
+#[derive(Metric)]
+#[metric(
+    histogram,
+    name = "aigateway_time_per_output_token_seconds",
+    buckets = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5]
+)]
+pub struct TimePerOutputToken<'a> {
+    provider: Provider<'a>,
+    model: Model<'a>,
+}
+
+/// Time the gateway added to a request: its duration less the provider's, in seconds.
+#[derive(Metric)]
+#[metric(
+    histogram,
+    name = "aigateway_gateway_overhead_seconds",
+    buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]
+)]
+pub struct GatewayOverhead<'a> {
+    provider: Provider<'a>,
+    model: Model<'a>,
 }

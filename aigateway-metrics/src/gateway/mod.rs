@@ -66,6 +66,12 @@ pub struct GatewayMetrics {
     pub active_streams: ActiveStreamsFamily,
     /// `aigateway_budget_usage_ratio`.
     pub budget_usage: BudgetUsageFamily,
+    /// `aigateway_time_to_first_token_seconds`.
+    pub time_to_first_token: TimeToFirstTokenFamily,
+    /// `aigateway_time_per_output_token_seconds`.
+    pub time_per_output_token: TimePerOutputTokenFamily,
+    /// `aigateway_gateway_overhead_seconds`.
+    pub gateway_overhead: GatewayOverheadFamily,
 }
 
 impl GatewayMetrics {

@@ -44,6 +44,8 @@ pub struct RequestRecorder {
     started: Instant,
     route: Option<Route>,
     status: Option<Status>,
+    first_token: Option<Instant>,
+    upstream: Option<Duration>,
 }
 
 // Inline rather than boxed: a recorder made per request allocates nothing.
@@ -61,6 +63,8 @@ impl RequestRecorder {
             started: Instant::now(),
             route: None,
             status: None,
+            first_token: None,
+            upstream: None,
         }
     }
 
@@ -114,6 +118,39 @@ impl RequestRecorder {
         }
     }
 
+    /// Notes that the first token of a streamed answer is going out now, and
+    /// records the time to it; later calls change nothing.
+    pub fn first_token(&mut self) {
+        if self.first_token.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        self.first_token = Some(now);
+        if let Some(route) = self.route() {
+            route.record_time_to_first_token(now - self.started);
+        }
+    }
+
+    /// Notes that the last of `tokens` output tokens went out now, and
+    /// records the time per token after the first: the time since
+    /// [`first_token`](Self::first_token) over `tokens - 1`. Nothing without
+    /// a first token, or with fewer than two tokens.
+    pub fn last_token(&self, tokens: u64) {
+        let (Some(first), Some(route)) = (self.first_token, self.route()) else {
+            return;
+        };
+        if let Some(after_first) = tokens.checked_sub(1).filter(|n| *n > 0) {
+            let per_token = first.elapsed().div_f64(after_first as f64);
+            route.record_time_per_output_token(per_token);
+        }
+    }
+
+    /// Sets how long the provider took, so that the time the gateway added
+    /// (the request's duration less this) is recorded with the request.
+    pub fn set_upstream_duration(&mut self, took: Duration) {
+        self.upstream = Some(took);
+    }
+
     /// Records the request's tokens of every type, if its route is set.
     pub fn record_usage(&self, usage: &super::Usage) {
         if let Some(route) = self.route() {
@@ -139,6 +176,10 @@ impl Drop for RequestRecorder {
         } else {
             Status::Cancelled
         });
-        route.record_request_duration(status, self.started.elapsed());
+        let took = self.started.elapsed();
+        route.record_request_duration(status, took);
+        if let Some(upstream) = self.upstream {
+            route.record_gateway_overhead(took.saturating_sub(upstream));
+        }
     }
 }

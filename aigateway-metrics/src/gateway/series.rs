@@ -66,6 +66,10 @@ pub struct RouteSeries {
     /// One per token type, in [`TokenType::ALL`] order.
     tokens: [BoundCounter; TokenType::ALL.len()],
     cost: BoundCounter<Usd>,
+    /// By provider and model, shared by every tenant's route to them.
+    time_to_first_token: BoundHistogram,
+    time_per_output_token: BoundHistogram,
+    gateway_overhead: BoundHistogram,
 }
 
 impl RouteSeries {
@@ -111,6 +115,25 @@ impl RouteSeries {
     pub fn record_cost(&self, usd: Usd) {
         self.cost.inc_by(usd);
     }
+
+    /// Records the time from a request to its first streamed token.
+    #[inline]
+    pub fn record_time_to_first_token(&self, took: Duration) {
+        self.time_to_first_token.observe_duration(took);
+    }
+
+    /// Records the time per output token after the first of a stream.
+    #[inline]
+    pub fn record_time_per_output_token(&self, took: Duration) {
+        self.time_per_output_token.observe_duration(took);
+    }
+
+    /// Records the time the gateway added to a request: its duration less
+    /// the provider's.
+    #[inline]
+    pub fn record_gateway_overhead(&self, took: Duration) {
+        self.gateway_overhead.observe_duration(took);
+    }
 }
 
 impl GatewayMetrics {
@@ -132,7 +155,9 @@ impl GatewayMetrics {
     /// looked up once, to keep with the tenant's state; see
     /// [`RouteSeries`]. It creates them, at zero: requests of every status,
     /// the duration histogram, input and output tokens (the other token
-    /// types once recorded) and the cost.
+    /// types once recorded) and the cost; and the stream timings and
+    /// gateway overhead of the provider and model, shared by every
+    /// tenant's route to them.
     pub fn route_series(
         &self,
         tenant_id: TenantId<'_>,
@@ -151,6 +176,9 @@ impl GatewayMetrics {
                 tokens
             }),
             cost: self.cost.bind(t, p, md),
+            time_to_first_token: self.time_to_first_token.bind(p, md),
+            time_per_output_token: self.time_per_output_token.bind(p, md),
+            gateway_overhead: self.gateway_overhead.bind(p, md),
         }
     }
 }
