@@ -316,3 +316,54 @@ fn a_route_costs_22_series_a_tenant_4_and_a_provider_8() {
     // The breaker state, and one error series per error type.
     assert_eq!(count(&m, "provider=\"openai\"") - 2 * 22, 1 + 7);
 }
+
+/// The rest of what docs/operations.md says a replica costs: a provider and
+/// model's stream timings and overhead 49 series, shared by every tenant; 5
+/// self-metric series per family; and 43 a replica has whatever it serves
+/// (build info, active streams, the endpoint's families after scrapes in
+/// both formats, the process's 7).
+#[test]
+fn a_provider_and_model_cost_49_series_a_family_5_and_a_replica_43() {
+    use aigateway_metrics::axum::{ScrapeError, ScrapeMetrics};
+    use aigateway_metrics::process::ProcessMetrics;
+
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let m = GatewayMetrics::default();
+    let (p, md) = (Provider("openai"), Model("gpt-4o"));
+    for tenant in ["a", "b", "c"] {
+        drop(m.route_series(TenantId(tenant), p, md));
+    }
+    let text = exposition(&m);
+    let timings = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("aigateway_time_to_first_token_seconds")
+                || l.starts_with("aigateway_time_per_output_token_seconds")
+                || l.starts_with("aigateway_gateway_overhead_seconds")
+        })
+        .count();
+    assert_eq!(timings, (16 + 3) + (13 + 3) + (11 + 3));
+    let requests_family = "family=\"aigateway_requests_total\"";
+    assert_eq!(
+        text.lines().filter(|l| l.contains(requests_family)).count(),
+        5
+    );
+
+    let mut registry = Registry::default();
+    aigateway_metrics::gateway::build_info("1.0.0", "abc").register(&mut registry);
+    m.active_streams.register(&mut registry);
+    let scrapes = ScrapeMetrics::default();
+    scrapes.register(&mut registry);
+    for format in [Format::Prometheus, Format::OpenMetrics] {
+        scrapes.duration.observe(format, 0.01).unwrap();
+        scrapes.size.set(format, 1_000);
+    }
+    scrapes.errors.inc_by(ScrapeError::Encoding, 0);
+    ProcessMetrics.register(&mut registry);
+    let own = encode(&registry, Format::Prometheus)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("aigateway_metrics_series_overflow"))
+        .filter(|l| !l.starts_with("aigateway_metrics_rejected_values"))
+        .count();
+    assert_eq!(own, 1 + 1 + 2 * (12 + 3) + 2 + 2 + 7);
+}

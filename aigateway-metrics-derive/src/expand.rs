@@ -200,6 +200,12 @@ fn expand(family: &Family) -> TokenStream {
         impl ::aigateway_metrics::MetricFamily for #handle {
             const DESCRIPTOR: &'static ::aigateway_metrics::Descriptor = #handle::DESCRIPTOR;
 
+            fn with_descriptor(
+                descriptor: &'static ::aigateway_metrics::Descriptor,
+            ) -> ::core::result::Result<Self, ::aigateway_metrics::DescriptorError> {
+                #handle::with_descriptor(descriptor)
+            }
+
             fn register(&self, registry: &mut ::aigateway_metrics::__private::Registry) {
                 #handle::register(self, registry)
             }

@@ -58,6 +58,12 @@ pub fn expand(input: &DeriveInput) -> TokenStream {
             const DESCRIPTOR: &'static ::aigateway_metrics::Descriptor =
                 &::aigateway_metrics::__private::fallback_descriptor(#name);
 
+            fn with_descriptor(
+                _: &'static ::aigateway_metrics::Descriptor,
+            ) -> ::core::result::Result<Self, ::aigateway_metrics::DescriptorError> {
+                ::core::unreachable!()
+            }
+
             fn register(&self, _: &mut ::aigateway_metrics::__private::Registry) {
                 ::core::unreachable!()
             }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use prometheus_client::registry::Registry;
 
-use crate::descriptor::Descriptor;
+use crate::descriptor::{Descriptor, DescriptorError};
 use crate::stats::FamilyStats;
 
 /// A family handle: the type `#[derive(Metric)]` writes for a family
@@ -18,6 +18,10 @@ use crate::stats::FamilyStats;
 pub trait MetricFamily: Clone + Default + Send + Sync + 'static {
     /// What the family is.
     const DESCRIPTOR: &'static Descriptor;
+
+    /// A family exposed under `descriptor` rather than as declared; see
+    /// the derived handle's `with_descriptor`.
+    fn with_descriptor(descriptor: &'static Descriptor) -> Result<Self, DescriptorError>;
 
     /// Adds the family to `registry`, which then exposes its series.
     fn register(&self, registry: &mut Registry);

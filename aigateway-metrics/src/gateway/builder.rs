@@ -1,8 +1,8 @@
 //! [`GatewayMetricsBuilder`]: the gateway's families under another prefix,
 //! or with other request-duration buckets.
 
-use super::*;
-use crate::{Descriptor, DescriptorError};
+use super::GatewayMetrics;
+use crate::{DescriptorError, MetricFamily};
 
 /// How to make a [`GatewayMetrics`] other than the default one; from
 /// [`GatewayMetrics::builder`].
@@ -59,71 +59,38 @@ impl GatewayMetricsBuilder {
 
     /// The metrics, or what is wrong with the prefix or the buckets.
     pub fn build(self) -> Result<GatewayMetrics, DescriptorError> {
-        let configure = |declared: &'static Descriptor, buckets: Option<&[f64]>| {
-            let name = match &self.prefix {
-                Some(prefix) => {
-                    let rest = declared
-                        .name
-                        .strip_prefix("aigateway_")
-                        .unwrap_or(declared.name);
-                    format!("{prefix}{rest}")
-                }
-                None => declared.name.to_owned(),
-            };
-            declared.configured(&name, buckets)
-        };
         let duration = self.duration_buckets.as_deref();
         Ok(GatewayMetrics {
-            requests: RequestsFamily::with_descriptor(configure(
-                RequestsFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            request_duration: RequestDurationFamily::with_descriptor(configure(
-                RequestDurationFamily::DESCRIPTOR,
-                duration,
-            )?)?,
-            tokens: TokensFamily::with_descriptor(configure(TokensFamily::DESCRIPTOR, None)?)?,
-            cost: CostFamily::with_descriptor(configure(CostFamily::DESCRIPTOR, None)?)?,
-            cache_hits: CacheHitsFamily::with_descriptor(configure(
-                CacheHitsFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            cache_misses: CacheMissesFamily::with_descriptor(configure(
-                CacheMissesFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            rate_limit_hits: RateLimitHitsFamily::with_descriptor(configure(
-                RateLimitHitsFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            circuit_breaker_state: CircuitBreakerStateFamily::with_descriptor(configure(
-                CircuitBreakerStateFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            provider_errors: ProviderErrorsFamily::with_descriptor(configure(
-                ProviderErrorsFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            active_streams: ActiveStreamsFamily::with_descriptor(configure(
-                ActiveStreamsFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            budget_usage: BudgetUsageFamily::with_descriptor(configure(
-                BudgetUsageFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            time_to_first_token: TimeToFirstTokenFamily::with_descriptor(configure(
-                TimeToFirstTokenFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            time_per_output_token: TimePerOutputTokenFamily::with_descriptor(configure(
-                TimePerOutputTokenFamily::DESCRIPTOR,
-                None,
-            )?)?,
-            gateway_overhead: GatewayOverheadFamily::with_descriptor(configure(
-                GatewayOverheadFamily::DESCRIPTOR,
-                None,
-            )?)?,
+            requests: self.family(None)?,
+            request_duration: self.family(duration)?,
+            tokens: self.family(None)?,
+            cost: self.family(None)?,
+            cache_hits: self.family(None)?,
+            cache_misses: self.family(None)?,
+            rate_limit_hits: self.family(None)?,
+            circuit_breaker_state: self.family(None)?,
+            provider_errors: self.family(None)?,
+            active_streams: self.family(None)?,
+            budget_usage: self.family(None)?,
+            time_to_first_token: self.family(None)?,
+            time_per_output_token: self.family(None)?,
+            gateway_overhead: self.family(None)?,
         })
+    }
+
+    /// Family `F` under the builder's prefix, with `buckets` if given.
+    fn family<F: MetricFamily>(&self, buckets: Option<&[f64]>) -> Result<F, DescriptorError> {
+        let declared = F::DESCRIPTOR;
+        let name = match &self.prefix {
+            Some(prefix) => {
+                let rest = declared
+                    .name
+                    .strip_prefix("aigateway_")
+                    .unwrap_or(declared.name);
+                format!("{prefix}{rest}")
+            }
+            None => declared.name.to_owned(),
+        };
+        F::with_descriptor(declared.configured(&name, buckets)?)
     }
 }

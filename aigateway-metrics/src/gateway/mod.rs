@@ -145,9 +145,8 @@ impl GatewayMetrics {
         );
     }
 
-    /// Records a request's tokens of every type, with one lookup. Input and
-    /// output are recorded even when zero; the other types only when not,
-    /// so that a route whose provider has no prompt cache shows none.
+    /// Records a request's tokens of every type ([`Usage::recorded`]), with
+    /// one lookup.
     pub fn record_usage(
         &self,
         tenant_id: TenantId<'_>,
@@ -155,11 +154,8 @@ impl GatewayMetrics {
         model: Model<'_>,
         usage: &Usage,
     ) {
-        let recorded = usage.by_type().into_iter().filter(|&(token_type, count)| {
-            count > 0 || matches!(token_type, TokenType::Input | TokenType::Output)
-        });
         self.tokens
-            .inc_by_each(tenant_id, provider, model, recorded);
+            .inc_by_each(tenant_id, provider, model, usage.recorded());
     }
 
     /// Records the cost of a request in US dollars, exactly to the

@@ -98,15 +98,12 @@ impl RouteSeries {
         self.tokens[TokenType::Output.index()].inc_by(output);
     }
 
-    /// Records a request's tokens of every type, as
-    /// [`GatewayMetrics::record_usage`] does: the types other than input
-    /// and output only when not zero.
+    /// Records a request's tokens of every type ([`Usage::recorded`]), as
+    /// [`GatewayMetrics::record_usage`] does.
     #[inline]
     pub fn record_usage(&self, usage: &Usage) {
-        for (token_type, count) in usage.by_type() {
-            if count > 0 || matches!(token_type, TokenType::Input | TokenType::Output) {
-                self.tokens[token_type.index()].inc_by(count);
-            }
+        for (token_type, count) in usage.recorded() {
+            self.tokens[token_type.index()].inc_by(count);
         }
     }
 

@@ -66,6 +66,15 @@ impl Usage {
         ]
     }
 
+    /// The types to record, with their counts: input and output always (a
+    /// route then shows them, at zero if need be), the others when not
+    /// zero, so that a route whose provider has no prompt cache shows none.
+    pub fn recorded(&self) -> impl Iterator<Item = (TokenType, u64)> {
+        self.by_type().into_iter().filter(|&(token_type, count)| {
+            count > 0 || matches!(token_type, TokenType::Input | TokenType::Output)
+        })
+    }
+
     /// Every token, each type once.
     pub fn total(&self) -> u64 {
         self.by_type().iter().map(|(_, n)| n).sum()
