@@ -87,13 +87,27 @@ fn reference_table(descriptors: &[&Descriptor]) -> String {
         ));
     }
     table.push_str("\nClosed-set label values:\n\n");
-    let mut seen = Vec::new();
-    for label in descriptors.iter().flat_map(|d| d.labels) {
-        if let (Some(values), false) = (label.values, seen.contains(&label.name)) {
-            seen.push(label.name);
-            let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-            table.push_str(&format!("- `{}`: {}\n", label.name, values.join(", ")));
+    // Each set of values once; a label name with several sets (`reason`)
+    // names the family of each.
+    let closed: Vec<(&str, &[&str], &str)> = descriptors
+        .iter()
+        .flat_map(|d| d.labels.iter().map(move |l| (l, d.name)))
+        .filter_map(|(l, family)| Some((l.name, l.values?, family)))
+        .collect();
+    let mut seen: Vec<(&str, &[&str])> = Vec::new();
+    for &(name, values, family) in &closed {
+        if seen.contains(&(name, values)) {
+            continue;
         }
+        seen.push((name, values));
+        let shared = closed.iter().all(|(n, v, _)| *n != name || *v == values);
+        let of = if shared {
+            String::new()
+        } else {
+            format!(" of `{family}`")
+        };
+        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        table.push_str(&format!("- `{name}`{of}: {}\n", values.join(", ")));
     }
     table
 }

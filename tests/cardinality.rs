@@ -13,8 +13,8 @@ use aigateway_metrics::prometheus_client::metrics::counter::Counter;
 use aigateway_metrics::prometheus_client::metrics::family::Family;
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
-    encode, CircuitState, Format, GatewayMetrics, Model, Provider, Status, TenantId,
-    MAX_LABEL_VALUE_LEN,
+    encode, CircuitState, FallbackModel, FallbackProvider, FallbackReason, Format, GatewayMetrics,
+    Model, Provider, RetryReason, Status, TenantId, MAX_LABEL_VALUE_LEN,
 };
 
 /// Bytes allocated and not yet freed, by the whole process.
@@ -315,6 +315,42 @@ fn a_route_costs_22_series_a_tenant_4_and_a_provider_8() {
     m.set_circuit_breaker_state(p, CircuitState::Closed);
     // The breaker state, and one error series per error type.
     assert_eq!(count(&m, "provider=\"openai\"") - 2 * 22, 1 + 7);
+}
+
+/// What docs/operations.md says retries and fallbacks cost: 5 series for
+/// a provider and model retried, 7 for each pair of routes a fallback
+/// went between, whatever the tenants.
+#[test]
+fn a_retried_route_costs_5_series_and_a_fallback_pair_7() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let m = GatewayMetrics::default();
+    let (p, md) = (Provider("openai"), Model("gpt-4o"));
+    let to = (
+        FallbackProvider("anthropic"),
+        FallbackModel("claude-3-5-haiku"),
+    );
+    for _ in 0..3 {
+        m.record_retry(p, md, RetryReason::Timeout);
+        m.record_fallback(p, md, to.0, to.1, FallbackReason::CircuitOpen);
+    }
+    let text = exposition(&m);
+    let count = |name: &str| text.lines().filter(|l| l.starts_with(name)).count();
+    assert_eq!(count("aigateway_retries_total{"), 5);
+    assert_eq!(count("aigateway_fallbacks_total{"), 7);
+    m.record_fallback(
+        p,
+        md,
+        to.0,
+        FallbackModel("claude-3-5-sonnet"),
+        FallbackReason::Timeout,
+    );
+    assert_eq!(
+        exposition(&m)
+            .lines()
+            .filter(|l| l.starts_with("aigateway_fallbacks_total{"))
+            .count(),
+        2 * 7
+    );
 }
 
 /// The rest of what docs/operations.md says a replica costs: a provider and

@@ -49,6 +49,11 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         };
     let server_error = [("x-simulate-error", "server_error")];
     let bad_request = [("x-simulate-error", "bad_request")];
+    // Fails openai twice (the request and its retry); the fallback answers.
+    let failover = [
+        ("x-simulate-error", "server_error"),
+        ("x-simulate-error-attempts", "2"),
+    ];
 
     // Phase 1 creates the series; once Prometheus has scraped them, phase 2
     // makes them move, so that the seed's rate() queries have a change to see.
@@ -88,7 +93,14 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         &server_error,
         502,
     );
-    prometheus.wait_for_requests(6.0);
+    send(
+        &a,
+        "failover",
+        ask("openai/gpt-4o-mini", "f1", false),
+        &failover,
+        200,
+    );
+    prometheus.wait_for_requests(7.0);
 
     send(
         &a,
@@ -126,6 +138,13 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         429,
     ); // burst of 2 spent
     send(
+        &a,
+        "failover",
+        ask("openai/gpt-4o-mini", "f2", false),
+        &failover,
+        200,
+    );
+    send(
         &b,
         "globex",
         ask("google/gemini-1.5-flash", "boom", false),
@@ -154,14 +173,19 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         400,
     );
 
-    prometheus.wait_for_requests(15.0);
+    prometheus.wait_for_requests(17.0);
     // Two more scrapes, so that every series has samples on both sides of a change.
     std::thread::sleep(Duration::from_millis(2_500));
 
     assert_eq!(prometheus.scalar("count(up{job=\"aigateway\"} == 1)"), 2.0);
     assert_eq!(
         prometheus.by("tenant_id", "sum by (tenant_id) (aigateway_requests_total)"),
-        map(&[("acme", 7.0), ("globex", 5.0), ("limited", 3.0)])
+        map(&[
+            ("acme", 7.0),
+            ("failover", 2.0),
+            ("globex", 5.0),
+            ("limited", 3.0)
+        ])
     );
     assert_eq!(
         prometheus.by_pair(
@@ -172,21 +196,24 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         map(&[
             ("acme/success", 6.0),
             ("acme/invalid_request", 1.0),
+            ("failover/success", 2.0),
             ("globex/success", 1.0),
             ("globex/error", 4.0),
             ("limited/success", 2.0),
             ("limited/rate_limited", 1.0),
         ])
     );
-    // Input tokens are the words sent to a provider: 3 + 2 + 1 + 1 + 2 + 1 + 3.
+    // Input tokens are the words sent to a provider: 3 + 2 + 1 + 1 + 2 + 1
+    // + 3, and 1 for each fallback.
     assert_eq!(
         prometheus.by("type", "sum by (type) (aigateway_tokens_total)"),
-        map(&[("input", 13.0), ("output", 7.0 * 16.0)])
+        map(&[("input", 15.0), ("output", 9.0 * 16.0)])
     );
     // Per million tokens: mini 3*0.15+16*0.6, haiku 2*0.8+64, haiku 1*0.8+64,
-    // mini 1*0.15+9.6 (twice), gpt-4o 2*2.5+160, haiku 3*0.8+64.
+    // mini 1*0.15+9.6 (twice), gpt-4o 2*2.5+160, haiku 3*0.8+64, and the
+    // fallbacks at haiku's price, 1*0.8+64 (twice).
     let cost = prometheus.scalar("sum(aigateway_cost_usd_total)");
-    let expected_cost = (10.05 + 65.6 + 64.8 + 9.75 + 9.75 + 165.0 + 66.4) / 1e6;
+    let expected_cost = (10.05 + 65.6 + 64.8 + 9.75 + 9.75 + 165.0 + 66.4 + 64.8 + 64.8) / 1e6;
     assert!(
         (cost - expected_cost).abs() < 1e-15,
         "cost {cost} != {expected_cost}"
@@ -195,7 +222,7 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         prometheus.scalar(
             "sum(aigateway_cache_hits_total) / (sum(aigateway_cache_hits_total) + sum(aigateway_cache_misses_total))"
         ),
-        2.0 / 11.0
+        2.0 / 13.0
     );
     assert_eq!(
         prometheus.scalar("sum(aigateway_rate_limit_hits_total)"),
@@ -206,7 +233,22 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
             "error_type",
             "sum by (error_type) (aigateway_provider_errors_total) > 0"
         ),
-        map(&[("bad_request", 1.0), ("server_error", 3.0)])
+        map(&[("bad_request", 1.0), ("server_error", 7.0)])
+    );
+    // Each failover request: one retry of openai, then one fallback.
+    assert_eq!(
+        prometheus.by(
+            "reason",
+            "sum by (reason) (aigateway_retries_total{provider=\"openai\"}) > 0"
+        ),
+        map(&[("server_error", 2.0)])
+    );
+    assert_eq!(
+        prometheus.by(
+            "fallback_model",
+            "sum by (fallback_model) (aigateway_fallbacks_total{provider=\"openai\",reason=\"server_error\"})"
+        ),
+        map(&[("claude-3-5-haiku", 2.0)])
     );
     let b_target = b.host_port();
     assert_eq!(
@@ -223,7 +265,7 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
     );
     assert_eq!(
         prometheus.scalar("sum(aigateway_request_duration_seconds_count)"),
-        15.0
+        17.0
     );
 
     // The seed's queries evaluate, over the series they should cover.
@@ -250,7 +292,7 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
     let cost_per_hour = prometheus.by("tenant_id", SEED_QUERIES[3]);
     assert_eq!(
         cost_per_hour.keys().collect::<Vec<_>>(),
-        ["acme", "globex", "limited"]
+        ["acme", "failover", "globex", "limited"]
     );
     // Phase 2 added 66.4e-6 for acme; increase() extrapolates a little.
     assert!(
@@ -269,9 +311,9 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         );
         evaluated += 1;
     }
-    // The five seed queries and twenty-two family targets (three per
+    // The five seed queries and twenty-four family targets (three per
     // histogram).
-    assert_eq!(evaluated, 27);
+    assert_eq!(evaluated, 29);
 
     // The recording rules run on the live data: google failed all its
     // phase-2 requests, anthropic none of its.

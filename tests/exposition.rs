@@ -4,8 +4,8 @@ mod support;
 
 use aigateway_metrics::prometheus_client::registry::Registry;
 use aigateway_metrics::{
-    encode, CircuitState, Format, GatewayMetrics, MetricFamily, Model, Provider, ProviderErrorType,
-    Status, TenantId,
+    encode, CircuitState, FallbackModel, FallbackProvider, FallbackReason, Format, GatewayMetrics,
+    MetricFamily, Model, Provider, ProviderErrorType, RetryReason, Status, TenantId,
 };
 use support::without_self_metrics;
 
@@ -261,6 +261,75 @@ aigateway_provider_errors_total{provider=\"openai\",error_type=\"other\"} 0
 }
 
 #[test]
+fn retries() {
+    let m = GatewayMetrics::default();
+    m.record_retry(OPENAI, MINI, RetryReason::Timeout);
+    m.record_retry(OPENAI, MINI, ProviderErrorType::ServerError.into());
+    m.record_retry(OPENAI, MINI, ProviderErrorType::ServerError.into());
+    let (text, om) = expose(&m.retries);
+    let series = "\
+aigateway_retries_total{provider=\"openai\",model=\"gpt-4o-mini\",reason=\"timeout\"} 1
+aigateway_retries_total{provider=\"openai\",model=\"gpt-4o-mini\",reason=\"rate_limited\"} 0
+aigateway_retries_total{provider=\"openai\",model=\"gpt-4o-mini\",reason=\"server_error\"} 2
+aigateway_retries_total{provider=\"openai\",model=\"gpt-4o-mini\",reason=\"connection\"} 0
+aigateway_retries_total{provider=\"openai\",model=\"gpt-4o-mini\",reason=\"other\"} 0
+";
+    let help = "Requests asked again of the same provider and model after a failure.";
+    assert_eq!(
+        text,
+        format!("# HELP aigateway_retries_total {help}\n# TYPE aigateway_retries_total counter\n{series}")
+    );
+    assert_eq!(
+        om,
+        format!(
+            "# HELP aigateway_retries {help}\n# TYPE aigateway_retries counter\n{series}# EOF\n"
+        )
+    );
+}
+
+#[test]
+fn fallbacks() {
+    let m = GatewayMetrics::default();
+    let haiku = (
+        FallbackProvider("anthropic"),
+        FallbackModel("claude-3-5-haiku"),
+    );
+    m.record_fallback(OPENAI, MINI, haiku.0, haiku.1, FallbackReason::CircuitOpen);
+    m.record_fallback(
+        OPENAI,
+        MINI,
+        haiku.0,
+        haiku.1,
+        ProviderErrorType::Authentication.into(),
+    );
+    let (text, om) = expose(&m.fallbacks);
+    let labels = "provider=\"openai\",model=\"gpt-4o-mini\",\
+                  fallback_provider=\"anthropic\",fallback_model=\"claude-3-5-haiku\"";
+    let series: String = [
+        ("timeout", 0),
+        ("rate_limited", 0),
+        ("server_error", 0),
+        ("connection", 0),
+        ("authentication", 1),
+        ("circuit_open", 1),
+        ("other", 0),
+    ]
+    .iter()
+    .map(|(reason, n)| format!("aigateway_fallbacks_total{{{labels},reason=\"{reason}\"}} {n}\n"))
+    .collect();
+    let help = "Requests passed on to another provider or model after a failure, \
+                or because the first one's circuit breaker was open.";
+    assert_eq!(
+        text,
+        format!("# HELP aigateway_fallbacks_total {help}\n# TYPE aigateway_fallbacks_total counter\n{series}")
+    );
+    assert_eq!(
+        om,
+        format!("# HELP aigateway_fallbacks {help}\n# TYPE aigateway_fallbacks counter\n{series}# EOF\n")
+    );
+}
+
+#[test]
 fn active_streams() {
     let m = GatewayMetrics::default();
     let head = "# HELP aigateway_active_streams Current active SSE connections.\n\
@@ -299,7 +368,7 @@ aigateway_budget_usage_ratio{tenant_id=\"globex\"} 1.25
     assert_eq!(om, body.to_owned() + "# EOF\n");
 }
 
-/// The group registers all fourteen families, in declaration order, then
+/// The group registers all sixteen families, in declaration order, then
 /// its self-metrics.
 #[test]
 fn group_registers_every_family_in_order() {
@@ -320,6 +389,8 @@ fn group_registers_every_family_in_order() {
             "# TYPE aigateway_rate_limit_hits_total counter",
             "# TYPE aigateway_circuit_breaker_state gauge",
             "# TYPE aigateway_provider_errors_total counter",
+            "# TYPE aigateway_retries_total counter",
+            "# TYPE aigateway_fallbacks_total counter",
             "# TYPE aigateway_active_streams gauge",
             "# TYPE aigateway_budget_usage_ratio gauge",
             "# TYPE aigateway_time_to_first_token_seconds histogram",
@@ -332,7 +403,7 @@ fn group_registers_every_family_in_order() {
     let names: Vec<&str> = GatewayMetrics::DESCRIPTORS.iter().map(|d| d.name).collect();
     assert_eq!(
         names,
-        types[..14]
+        types[..16]
             .iter()
             .map(|t| t.split(' ').nth(2).unwrap())
             .collect::<Vec<_>>()

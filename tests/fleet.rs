@@ -289,14 +289,34 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
         );
     };
     gateways.iter().for_each(storm);
-    central.wait_for_requests(15.0);
+    // And on replica 0, openai fails a request and its retry; its fallback,
+    // anthropic, answers.
+    let failover = [
+        ("x-simulate-error", "server_error"),
+        ("x-simulate-error-attempts", "2"),
+    ];
+    send(
+        &gateways[0],
+        "failover",
+        ask("openai/gpt-4o-mini", false),
+        &failover,
+        200,
+    );
+    central.wait_for_requests(16.0);
     std::thread::sleep(Duration::from_millis(1_500));
     for gw in &gateways {
         storm(gw);
         storm(gw);
         send(gw, "storm", ask("google/gemini-1.5-flash", false), &[], 503);
     }
-    central.wait_for_requests(24.0);
+    central.wait_for_requests(25.0);
+    assert_eq!(
+        central.by(
+            "replica",
+            "sum by (replica) (aigateway_fallbacks_total{reason=\"server_error\"})"
+        ),
+        map(&[("0", 1.0)])
+    );
     assert_eq!(
         central.by(
             "status",
@@ -383,7 +403,7 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
             "replica",
             "sum by (replica) (aigateway_requests_total{replica!=\"2\"})"
         ),
-        map(&[("0", 8.0), ("1", 11.0)])
+        map(&[("0", 9.0), ("1", 11.0)])
     );
     assert_eq!(central.scalar("count(up{job=\"aigateway\"} == 1)"), 2.0);
 }

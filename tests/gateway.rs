@@ -528,7 +528,7 @@ models = [
 
 /// The gateway's own `/metrics` (two groups in one registry) is valid in
 /// both formats by tools we did not write, and lists each self-metric
-/// family once, covering all thirteen families.
+/// family once, covering all of the gateway's families.
 #[test]
 fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
     let (_dir, gw, client) = start(60_000);
@@ -579,8 +579,8 @@ fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
         .lines()
         .filter(|l| l.starts_with("aigateway_metrics_series_overflow_total{"))
         .count();
-    // The gateway's fourteen, its build info and the endpoint's three.
-    assert_eq!(overflow_families, 18);
+    // The gateway's sixteen, its build info and the endpoint's three.
+    assert_eq!(overflow_families, 20);
 }
 
 /// `/metrics` is gzipped for a scraper that accepts it, as Prometheus does,
@@ -675,4 +675,151 @@ fn cached_and_reasoning_tokens_are_reported_recorded_and_priced() {
         gw.sample(&format!("aigateway_cost_usd_total{{{labels}}}")),
         Some(0.0000129)
     );
+}
+
+/// Retries and fallbacks (`openai/gpt-4o-mini` retries once, then falls
+/// back to `anthropic/claude-3-5-haiku`, which does neither): each attempt's
+/// error, each retry and fallback by reason, and the request once, under
+/// the route that answered it.
+#[test]
+fn retries_and_fallbacks_are_counted_by_reason_and_route() {
+    let (_dir, gw, client) = start(60_000);
+    let mini = "openai/gpt-4o-mini";
+    let send = |tenant: &str, headers: &[(&str, &str)]| {
+        chat(&client, &gw, tenant, ask(mini, "x"), headers).0
+    };
+    let fail = |error, attempts| {
+        [
+            ("x-simulate-error", error),
+            ("x-simulate-error-attempts", attempts),
+        ]
+    };
+
+    // Fails once, answers when asked again.
+    assert_eq!(send("retry", &fail("server_error", "1")), 200);
+    // Fails twice: the fallback answers.
+    assert_eq!(send("fallback", &fail("timeout", "2")), 200);
+    // The client's bad request is neither retried nor passed on.
+    assert_eq!(send("refused", &[("x-simulate-error", "bad_request")]), 400);
+    // Every provider fails: the last route tried counts the error.
+    assert_eq!(send("down", &[("x-simulate-error", "server_error")]), 502);
+    // openai's third failure in a row opens its breaker, so the retry
+    // becomes a fallback; and so does the next request, not failed at all.
+    assert_eq!(send("open", &fail("server_error", "1")), 200);
+    assert_eq!(send("skipped", &[]), 200);
+
+    let text = gw.metrics();
+    let family = |name: &str| -> Vec<&str> {
+        text.lines()
+            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with('{'))
+            .collect()
+    };
+    let route = "provider=\"openai\",model=\"gpt-4o-mini\"";
+    let retries: Vec<String> = [
+        ("timeout", 1),
+        ("rate_limited", 0),
+        ("server_error", 2),
+        ("connection", 0),
+        ("other", 0),
+    ]
+    .iter()
+    .map(|(reason, n)| format!("aigateway_retries_total{{{route},reason=\"{reason}\"}} {n}"))
+    .collect();
+    assert_eq!(family("aigateway_retries_total"), retries);
+    let to = "fallback_provider=\"anthropic\",fallback_model=\"claude-3-5-haiku\"";
+    let fallbacks: Vec<String> = [
+        ("timeout", 1),
+        ("rate_limited", 0),
+        ("server_error", 1),
+        ("connection", 0),
+        ("authentication", 0),
+        ("circuit_open", 2),
+        ("other", 0),
+    ]
+    .iter()
+    .map(|(reason, n)| format!("aigateway_fallbacks_total{{{route},{to},reason=\"{reason}\"}} {n}"))
+    .collect();
+    assert_eq!(family("aigateway_fallbacks_total"), fallbacks);
+
+    let requests = |tenant: &str, route: &str, status: &str| {
+        gw.sample(&format!(
+            "aigateway_requests_total{{tenant_id=\"{tenant}\",{route},status=\"{status}\"}}"
+        ))
+    };
+    let haiku = "provider=\"anthropic\",model=\"claude-3-5-haiku\"";
+    assert_eq!(requests("retry", route, "success"), Some(1.0));
+    assert_eq!(requests("fallback", haiku, "success"), Some(1.0));
+    assert_eq!(requests("refused", route, "invalid_request"), Some(1.0));
+    assert_eq!(requests("down", haiku, "error"), Some(1.0));
+    assert_eq!(requests("open", haiku, "success"), Some(1.0));
+    assert_eq!(requests("skipped", haiku, "success"), Some(1.0));
+    // The requests that moved are not counted under the route they left
+    // (whose series the gateway bound, at zero, when the request came).
+    for tenant in ["fallback", "down", "open", "skipped"] {
+        let prefix = format!("aigateway_requests_total{{tenant_id=\"{tenant}\",{route}");
+        let counted = text
+            .lines()
+            .filter(|l| l.starts_with(&prefix) && !l.ends_with(" 0"));
+        assert_eq!(counted.count(), 0, "{tenant} counted under openai");
+    }
+    // Tokens and cost go to the route that answered, at its price: one
+    // input word at 0.80 and 16 output tokens at 4.00 per million.
+    assert_eq!(
+        gw.sample(&format!(
+            "aigateway_cost_usd_total{{tenant_id=\"fallback\",{haiku}}}"
+        )),
+        Some(0.0000648)
+    );
+    let errors = |provider: &str, error_type: &str| {
+        gw.sample(&format!(
+            "aigateway_provider_errors_total{{provider=\"{provider}\",error_type=\"{error_type}\"}}"
+        ))
+    };
+    assert_eq!(errors("openai", "server_error"), Some(4.0));
+    assert_eq!(errors("openai", "timeout"), Some(2.0));
+    assert_eq!(errors("openai", "bad_request"), Some(1.0));
+    assert_eq!(errors("anthropic", "server_error"), Some(1.0));
+    assert_eq!(
+        gw.sample("aigateway_circuit_breaker_state{provider=\"openai\"}"),
+        Some(2.0)
+    );
+}
+
+/// A fallback that names no configured route, or leads back to where it
+/// started, is refused at startup, with the route that has it.
+#[test]
+fn fallbacks_that_go_nowhere_or_in_a_circle_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(test_config(dir.path(), 60_000)).unwrap();
+    let cases = [
+        (
+            "fallback = \"anthropic/claude-3-5-haiku\"",
+            "fallback = \"anthropic/claude-9\"",
+            "model openai/gpt-4o-mini: fallback anthropic/claude-9 is not a configured provider/model",
+        ),
+        (
+            "name = \"claude-3-5-haiku\",",
+            "name = \"claude-3-5-haiku\", fallback = \"openai/gpt-4o-mini\",",
+            "model anthropic/claude-3-5-haiku: fallback openai/gpt-4o-mini leads back to itself",
+        ),
+    ];
+    for (from, to, message) in cases {
+        assert!(base.contains(from), "{from}");
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, base.replace(from, to)).unwrap();
+        let output = std::process::Command::new(support::example_binary("gateway"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--config",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("gateway: bad configuration: {message}\n")
+        );
+    }
 }

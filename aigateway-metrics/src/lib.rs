@@ -64,8 +64,8 @@ pub use descriptor::{
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{
-    CircuitState, GatewayMetrics, Model, Provider, ProviderErrorType, RequestRecorder, Status,
-    TenantId, TokenType,
+    CircuitState, FallbackModel, FallbackProvider, FallbackReason, GatewayMetrics, Model, Provider,
+    ProviderErrorType, RequestRecorder, RetryReason, Status, TenantId, TokenType,
 };
 pub use global::{
     record_cache_hit, record_cache_miss, record_cost, record_provider_error, record_rate_limit_hit,

@@ -45,6 +45,10 @@ pub struct ProviderConfig {
     pub token_interval_ms: u64,
     pub failure_threshold: u32,
     pub cooldown_ms: u64,
+    /// How many times a request is asked again of the same model after a
+    /// timeout, a rate limit, a server or a connection error.
+    #[serde(default)]
+    pub retries: u32,
     /// A real OpenAI-compatible API (its base URL, ending in `/v1`) instead
     /// of the simulation.
     pub upstream: Option<String>,
@@ -65,6 +69,9 @@ pub struct ModelConfig {
     /// Prompt tokens written to the provider's cache; the input price when
     /// not given.
     pub cache_creation_usd_per_mtok: Option<f64>,
+    /// Another route, `provider/model`, to pass a request on to when this
+    /// one fails it (past its retries) or its breaker is open.
+    pub fallback: Option<String>,
 }
 
 impl ModelConfig {
@@ -146,7 +153,40 @@ impl Config {
                 }
             }
         }
+        for provider in &self.providers {
+            for model in &provider.models {
+                self.check_fallbacks(&provider.name, &model.name)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Follows the fallbacks from `provider/model`: each must name a
+    /// configured route, and none may lead back to one already on the way.
+    fn check_fallbacks(&self, provider: &str, model: &str) -> Result<(), String> {
+        let mut seen = vec![format!("{provider}/{model}")];
+        let mut at = self.model(provider, model);
+        while let Some(next) = at.and_then(|m| m.fallback.as_deref()) {
+            let from = seen.last().expect("starts with one").clone();
+            if seen.iter().any(|s| s == next) {
+                return Err(format!(
+                    "model {from}: fallback {next} leads back to itself"
+                ));
+            }
+            at = next.split_once('/').and_then(|(p, m)| self.model(p, m));
+            if at.is_none() {
+                return Err(format!(
+                    "model {from}: fallback {next} is not a configured provider/model"
+                ));
+            }
+            seen.push(next.to_owned());
+        }
+        Ok(())
+    }
+
+    fn model(&self, provider: &str, model: &str) -> Option<&ModelConfig> {
+        let provider = self.providers.iter().find(|p| p.name == provider)?;
+        provider.models.iter().find(|m| m.name == model)
     }
 
     /// The limits of `tenant`: its overrides over the defaults.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aigateway_metrics::{
-    GaugeGuard, Model, Provider, ProviderErrorType, RequestRecorder, Status, TenantId,
+    FallbackModel, FallbackProvider, FallbackReason, GaugeGuard, Model, Provider,
+    ProviderErrorType, RequestRecorder, RetryReason, Status, TenantId,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -19,7 +20,7 @@ use serde_json::json;
 
 use crate::openai::{self, ApiError, ChatRequest, Completion};
 use crate::provider::Simulation;
-use crate::state::AppState;
+use crate::state::{AppState, Tenant};
 
 pub async fn healthz() -> &'static str {
     "ok\n"
@@ -64,7 +65,6 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
                 "provider `{provider_name}` has no model `{model_name}`"
             ))
         })?;
-    let price = &models[model_index];
     let sim = simulation(headers)?;
 
     // Past this point every request has known labels, and is counted.
@@ -126,51 +126,20 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
         }
     }
 
-    let Some(permit) = provider.breaker.acquire() else {
-        recorder.set_status(Status::Error);
-        return Err(ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            kind: "upstream_error",
-            code: Some("circuit_open"),
-            message: format!("provider `{provider_name}` is failing; its circuit breaker is open"),
-        });
+    let asked = Route {
+        provider: provider_name,
+        model: model_index,
     };
-    let called = Instant::now();
-    let answered = provider.client.complete(model_name, &request, sim).await;
-    // What the gateway adds is what it took besides the provider's time.
-    let upstream = called.elapsed();
-    recorder.set_upstream_duration(upstream);
-    let completion = match answered {
-        Ok(completion) => {
-            permit.success();
-            completion
-        }
-        Err(failure) => {
-            if failure.counts_against_provider() {
-                permit.failure();
-            } else {
-                permit.success();
+    let (served, completion, upstream) =
+        match answer(&app, &tenant, &mut recorder, t, asked, &request, sim).await {
+            Ok(answered) => answered,
+            Err((status, error)) => {
+                recorder.set_status(status);
+                return Err(error);
             }
-            app.record(|m| m.record_provider_error(p, failure.error_type));
-            let bad_request = failure.error_type == ProviderErrorType::BadRequest;
-            recorder.set_status(if bad_request {
-                Status::InvalidRequest
-            } else {
-                Status::Error
-            });
-            let (status, kind) = failure.http();
-            return Err(ApiError {
-                status,
-                kind,
-                code: None,
-                message: format!(
-                    "provider `{provider_name}` failed: {:?}",
-                    failure.error_type
-                ),
-            });
-        }
-    };
-
+        };
+    let provider = &app.providers[served.provider];
+    let price = &provider.client.config.models[served.model];
     let cost = price.prices().cost(&completion.usage);
     let budget_used = tenant.spend(cost);
     recorder.record_usage(&completion.usage);
@@ -192,6 +161,127 @@ async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Re
     Ok(stream_response(
         &app, &request, completion, recorder, upstream, interval,
     ))
+}
+
+/// A provider, and the index of one of its models.
+#[derive(Clone, Copy)]
+struct Route<'a> {
+    provider: &'a str,
+    model: usize,
+}
+
+/// Asks the providers for a completion: `route` first, asked again up to
+/// its provider's `retries` after a failure that may pass, then its
+/// fallback, and so on. Each attempt's failure, retry and fallback is
+/// recorded, and the recorder follows the route it is on. Returns the
+/// route that answered, its answer, and the time spent waiting on
+/// providers; or the status to record and the error to answer with.
+async fn answer<'a>(
+    app: &'a AppState,
+    tenant: &Tenant,
+    recorder: &mut RequestRecorder,
+    tenant_id: TenantId<'_>,
+    mut route: Route<'a>,
+    request: &ChatRequest,
+    sim: Simulation,
+) -> Result<(Route<'a>, Completion, Duration), (Status, ApiError)> {
+    let (mut attempts, mut retries) = (0, 0);
+    // A retry is counted when it is made: an open breaker turns it into a
+    // fallback instead.
+    let mut retrying: Option<RetryReason> = None;
+    let mut upstream = Duration::ZERO;
+    loop {
+        let provider = &app.providers[route.provider];
+        let model = provider.model_name(route.model);
+        let (p, md) = (Provider(route.provider), Model(model));
+        let fallback = provider
+            .fallback(route.model)
+            .map(|(provider, model)| Route { provider, model });
+        let fall_back = |recorder: &mut RequestRecorder, reason: FallbackReason, to: Route<'a>| {
+            let to_provider = &app.providers[to.provider];
+            let to_model = to_provider.model_name(to.model);
+            app.record(|m| {
+                let fallback = (FallbackProvider(to.provider), FallbackModel(to_model));
+                m.record_fallback(p, md, fallback.0, fallback.1, reason)
+            });
+            let labels = (tenant_id, Provider(to.provider), Model(to_model));
+            if let Some(series) = app.route_series(tenant, to_provider, to.model, labels) {
+                recorder.set_route_series(Arc::clone(series));
+            }
+            (to, 0)
+        };
+        let Some(permit) = provider.breaker.acquire() else {
+            retrying = None;
+            if let Some(to) = fallback {
+                (route, retries) = fall_back(recorder, FallbackReason::CircuitOpen, to);
+                continue;
+            }
+            return Err((
+                Status::Error,
+                ApiError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    kind: "upstream_error",
+                    code: Some("circuit_open"),
+                    message: format!(
+                        "provider `{}` is failing; its circuit breaker is open",
+                        route.provider
+                    ),
+                },
+            ));
+        };
+        if let Some(reason) = retrying.take() {
+            app.record(|m| m.record_retry(p, md, reason));
+        }
+        attempts += 1;
+        let called = Instant::now();
+        let answered = provider
+            .client
+            .complete(model, request, sim.attempt(attempts))
+            .await;
+        // What the gateway adds is what it took besides the providers' time.
+        upstream += called.elapsed();
+        recorder.set_upstream_duration(upstream);
+        let failure = match answered {
+            Ok(completion) => {
+                permit.success();
+                return Ok((route, completion, upstream));
+            }
+            Err(failure) => failure,
+        };
+        if failure.counts_against_provider() {
+            permit.failure();
+        } else {
+            permit.success();
+        }
+        app.record(|m| m.record_provider_error(p, failure.error_type));
+        if failure.retriable() && retries < provider.client.config.retries {
+            retries += 1;
+            retrying = Some(failure.error_type.into());
+            continue;
+        }
+        if let Some(to) = fallback.filter(|_| failure.counts_against_provider()) {
+            (route, retries) = fall_back(recorder, failure.error_type.into(), to);
+            continue;
+        }
+        let status = if failure.error_type == ProviderErrorType::BadRequest {
+            Status::InvalidRequest
+        } else {
+            Status::Error
+        };
+        let (http, kind) = failure.http();
+        return Err((
+            status,
+            ApiError {
+                status: http,
+                kind,
+                code: None,
+                message: format!(
+                    "provider `{}` failed: {:?}",
+                    route.provider, failure.error_type
+                ),
+            },
+        ));
+    }
 }
 
 /// A whole (not streamed) answer.
@@ -226,8 +316,16 @@ fn simulation(headers: &HeaderMap) -> Result<Simulation, ApiError> {
             .transpose()
             .map(Option::unwrap_or_default)
     };
+    let error_attempts = header(headers, "x-simulate-error-attempts")
+        .map(|v| {
+            v.parse().map_err(|_| {
+                ApiError::invalid(format!("x-simulate-error-attempts is a count, not `{v}`"))
+            })
+        })
+        .transpose()?;
     Ok(Simulation {
         error,
+        error_attempts,
         latency,
         cached_tokens: count("x-simulate-cached-tokens")?,
         reasoning_tokens: count("x-simulate-reasoning-tokens")?,

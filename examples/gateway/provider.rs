@@ -38,12 +38,27 @@ impl Failure {
     pub fn counts_against_provider(self) -> bool {
         self.error_type != ProviderErrorType::BadRequest
     }
+
+    /// Whether asking again may answer: a failure that can pass, not a
+    /// refusal of the request or of the gateway's credentials.
+    pub fn retriable(self) -> bool {
+        matches!(
+            self.error_type,
+            ProviderErrorType::Timeout
+                | ProviderErrorType::RateLimited
+                | ProviderErrorType::ServerError
+                | ProviderErrorType::Connection
+        )
+    }
 }
 
 /// What a test forces on one request, from `x-simulate-*` headers.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Simulation {
     pub error: Option<ProviderErrorType>,
+    /// How many of the request's calls to providers fail with `error`, the
+    /// first ones (retries and fallbacks included); all when not given.
+    pub error_attempts: Option<u32>,
     pub latency: Option<Duration>,
     /// Prompt tokens read from the provider's cache, at most the prompt's.
     pub cached_tokens: u64,
@@ -62,6 +77,15 @@ impl Simulation {
             "bad_request" => ProviderErrorType::BadRequest,
             _ => return None,
         })
+    }
+
+    /// The simulation of the request's `attempt`-th call (from 1).
+    pub fn attempt(self, attempt: u32) -> Simulation {
+        let fails = self.error_attempts.is_none_or(|n| attempt <= n);
+        Simulation {
+            error: self.error.filter(|_| fails),
+            ..self
+        }
     }
 }
 

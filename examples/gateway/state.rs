@@ -49,12 +49,25 @@ pub struct Provider {
     pub breaker: Breaker,
     /// The route number of the provider's first model; its others follow.
     first_route: usize,
+    /// Each model's fallback: a provider's name and its model's index.
+    fallbacks: Vec<Option<(String, usize)>>,
 }
 
 impl Provider {
     /// The route number of the provider's `model`-th model.
     pub fn route(&self, model: usize) -> usize {
         self.first_route + model
+    }
+
+    /// The name of the provider's `model`-th model.
+    pub fn model_name(&self, model: usize) -> &str {
+        &self.client.config.models[model].name
+    }
+
+    /// Where a request for the `model`-th model goes when it fails.
+    pub fn fallback(&self, model: usize) -> Option<(&str, usize)> {
+        let (provider, model) = self.fallbacks[model].as_ref()?;
+        Some((provider, *model))
     }
 }
 
@@ -130,11 +143,22 @@ impl AppState {
                     Duration::from_millis(p.cooldown_ms),
                     recording.then(|| metrics.clone()),
                 );
+                let fallbacks = p
+                    .models
+                    .iter()
+                    .map(|m| {
+                        let (provider, model) = m.fallback.as_deref()?.split_once('/')?;
+                        let target = config.providers.iter().find(|p| p.name == provider)?;
+                        let index = target.models.iter().position(|m| m.name == model)?;
+                        Some((provider.to_owned(), index))
+                    })
+                    .collect();
                 let client = ProviderClient::new(p.clone(), http.clone());
                 let provider = Provider {
                     client,
                     breaker,
                     first_route,
+                    fallbacks,
                 };
                 (p.name.clone(), provider)
             })

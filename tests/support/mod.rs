@@ -170,8 +170,9 @@ latency_ms = 2
 token_interval_ms = 1
 failure_threshold = 3
 cooldown_ms = {cooldown_ms}
+retries = 1
 models = [
-  {{ name = "gpt-4o-mini", input_usd_per_mtok = 0.15, output_usd_per_mtok = 0.60, cached_input_usd_per_mtok = 0.075 }},
+  {{ name = "gpt-4o-mini", input_usd_per_mtok = 0.15, output_usd_per_mtok = 0.60, cached_input_usd_per_mtok = 0.075, fallback = "anthropic/claude-3-5-haiku" }},
   {{ name = "gpt-4o", input_usd_per_mtok = 2.50, output_usd_per_mtok = 10.00 }},
 ]
 

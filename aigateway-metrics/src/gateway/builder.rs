@@ -70,6 +70,8 @@ impl GatewayMetricsBuilder {
             rate_limit_hits: self.family(None)?,
             circuit_breaker_state: self.family(None)?,
             provider_errors: self.family(None)?,
+            retries: self.family(None)?,
+            fallbacks: self.family(None)?,
             active_streams: self.family(None)?,
             budget_usage: self.family(None)?,
             time_to_first_token: self.family(None)?,

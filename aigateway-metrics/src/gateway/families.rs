@@ -4,7 +4,8 @@
 //! exposition order; the handle to record with is `<Struct>Family`.
 
 use super::labels::{
-    CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType,
+    CircuitState, FallbackModel, FallbackProvider, FallbackReason, Model, Provider,
+    ProviderErrorType, RetryReason, Status, TenantId, TokenType,
 };
 use crate::{Metric, Usd};
 
@@ -87,6 +88,34 @@ pub struct CircuitBreakerState<'a> {
 pub struct ProviderErrors<'a> {
     provider: Provider<'a>,
     error_type: ProviderErrorType,
+}
+
+/// Requests asked again of the same provider and model after a failure.
+///
+/// The request itself is counted once, in `aigateway_requests_total`, with
+/// the status of its last attempt.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_retries_total")]
+pub struct Retries<'a> {
+    provider: Provider<'a>,
+    model: Model<'a>,
+    reason: RetryReason,
+}
+
+/// Requests passed on to another provider or model after a failure, or
+/// because the first one's circuit breaker was open.
+///
+/// `provider` and `model` are the route that failed, as in
+/// `aigateway_provider_errors_total`; the request is counted under the route
+/// that answered it.
+#[derive(Metric)]
+#[metric(counter, name = "aigateway_fallbacks_total")]
+pub struct Fallbacks<'a> {
+    provider: Provider<'a>,
+    model: Model<'a>,
+    fallback_provider: FallbackProvider<'a>,
+    fallback_model: FallbackModel<'a>,
+    reason: FallbackReason,
 }
 
 /// Current active SSE connections.

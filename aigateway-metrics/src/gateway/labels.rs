@@ -16,6 +16,16 @@ pub struct Provider<'a>(pub &'a str);
 #[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Model<'a>(pub &'a str);
 
+/// The provider a failed request was passed on to: the `fallback_provider`
+/// label of `aigateway_fallbacks_total`. A type of its own, so that the two
+/// providers of a fallback cannot be swapped.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FallbackProvider<'a>(pub &'a str);
+
+/// The model a failed request was passed on to: the `fallback_model` label.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FallbackModel<'a>(pub &'a str);
+
 /// How a request ended: the `status` label of `aigateway_requests_total`.
 #[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -98,6 +108,75 @@ pub enum ProviderErrorType {
     Authentication,
     /// Anything else: `other`.
     Other,
+}
+
+/// Why a request was asked again of the same provider and model: the
+/// `reason` label of `aigateway_retries_total`.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetryReason {
+    /// No answer in time: `timeout`.
+    Timeout,
+    /// The provider's own rate limit (HTTP 429): `rate_limited`.
+    RateLimited,
+    /// The provider failed (HTTP 5xx): `server_error`.
+    ServerError,
+    /// The connection failed or broke: `connection`.
+    Connection,
+    /// Anything else: `other`.
+    Other,
+}
+
+impl From<ProviderErrorType> for RetryReason {
+    /// The reason to retry after a provider error. Refusals (a bad
+    /// request, the gateway's credentials) do not pass on their own; a
+    /// gateway that retries them anyway records `other`.
+    fn from(error: ProviderErrorType) -> RetryReason {
+        match error {
+            ProviderErrorType::Timeout => RetryReason::Timeout,
+            ProviderErrorType::RateLimited => RetryReason::RateLimited,
+            ProviderErrorType::ServerError => RetryReason::ServerError,
+            ProviderErrorType::Connection => RetryReason::Connection,
+            ProviderErrorType::BadRequest
+            | ProviderErrorType::Authentication
+            | ProviderErrorType::Other => RetryReason::Other,
+        }
+    }
+}
+
+/// Why a request was passed on to another provider or model: the `reason`
+/// label of `aigateway_fallbacks_total`.
+#[derive(LabelValue, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FallbackReason {
+    /// No answer in time: `timeout`.
+    Timeout,
+    /// The provider's own rate limit (HTTP 429): `rate_limited`.
+    RateLimited,
+    /// The provider failed (HTTP 5xx): `server_error`.
+    ServerError,
+    /// The connection failed or broke: `connection`.
+    Connection,
+    /// The provider refused the gateway's credentials: `authentication`.
+    Authentication,
+    /// The provider's circuit breaker is open, so it was not asked:
+    /// `circuit_open`.
+    CircuitOpen,
+    /// Anything else: `other`.
+    Other,
+}
+
+impl From<ProviderErrorType> for FallbackReason {
+    /// The reason to fall back after a provider error; a bad request is the
+    /// client's and normally answered, not passed on: `other` if it is.
+    fn from(error: ProviderErrorType) -> FallbackReason {
+        match error {
+            ProviderErrorType::Timeout => FallbackReason::Timeout,
+            ProviderErrorType::RateLimited => FallbackReason::RateLimited,
+            ProviderErrorType::ServerError => FallbackReason::ServerError,
+            ProviderErrorType::Connection => FallbackReason::Connection,
+            ProviderErrorType::Authentication => FallbackReason::Authentication,
+            ProviderErrorType::BadRequest | ProviderErrorType::Other => FallbackReason::Other,
+        }
+    }
 }
 
 /// The state of a provider's circuit breaker, exposed by

@@ -12,7 +12,10 @@ use std::time::Duration;
 
 pub use builder::GatewayMetricsBuilder;
 pub use families::*;
-pub use labels::{CircuitState, Model, Provider, ProviderErrorType, Status, TenantId, TokenType};
+pub use labels::{
+    CircuitState, FallbackModel, FallbackProvider, FallbackReason, Model, Provider,
+    ProviderErrorType, RetryReason, Status, TenantId, TokenType,
+};
 pub use request::RequestRecorder;
 pub use series::{RouteSeries, TenantSeries};
 pub use usage::{Price, Prices, Usage};
@@ -62,6 +65,10 @@ pub struct GatewayMetrics {
     pub circuit_breaker_state: CircuitBreakerStateFamily,
     /// `aigateway_provider_errors_total`.
     pub provider_errors: ProviderErrorsFamily,
+    /// `aigateway_retries_total`.
+    pub retries: RetriesFamily,
+    /// `aigateway_fallbacks_total`.
+    pub fallbacks: FallbacksFamily,
     /// `aigateway_active_streams`.
     pub active_streams: ActiveStreamsFamily,
     /// `aigateway_budget_usage_ratio`.
@@ -196,6 +203,28 @@ impl GatewayMetrics {
     /// Records a failed call to a provider.
     pub fn record_provider_error(&self, provider: Provider<'_>, error_type: ProviderErrorType) {
         self.provider_errors.inc(provider, error_type);
+    }
+
+    /// Records a request asked again of the provider and model that failed
+    /// it, for `reason`. Record the failure itself with
+    /// [`GatewayMetrics::record_provider_error`].
+    pub fn record_retry(&self, provider: Provider<'_>, model: Model<'_>, reason: RetryReason) {
+        self.retries.inc(provider, model, reason);
+    }
+
+    /// Records a request passed on from the provider and model that failed
+    /// it (or whose circuit breaker is open) to a fallback. Count the
+    /// request under the route that answers it.
+    pub fn record_fallback(
+        &self,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        fallback_provider: FallbackProvider<'_>,
+        fallback_model: FallbackModel<'_>,
+        reason: FallbackReason,
+    ) {
+        self.fallbacks
+            .inc(provider, model, fallback_provider, fallback_model, reason);
     }
 
     /// Sets the share of the tenant's budget spent: 0.0 to 1.0, and above
