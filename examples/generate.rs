@@ -323,6 +323,9 @@ fn dashboard_json(descriptors: &[&Descriptor]) -> String {
                         "expr": expr,
                         "legendFormat": legend,
                         "range": true,
+                        // A quantile's points link to the traces of the
+                        // requests in its buckets.
+                        "exemplar": expr.contains("_bucket"),
                     })
                 })
                 .collect();

@@ -142,3 +142,41 @@ fn recording_through_kept_series_allocates_nothing() {
     });
     assert_eq!(after, 0, "allocations while recording through kept series");
 }
+
+/// Records with an exemplar allocate once per series, for its exemplars;
+/// then nothing, by every path: a lookup, a kept series, a request
+/// recorder.
+#[test]
+fn recording_with_exemplars_allocates_once_per_series() {
+    use aigateway_metrics::{Exemplar, RequestRecorder, Usd};
+    use std::sync::Arc;
+    let m = GatewayMetrics::default();
+    let (t, p, md) = (TenantId("acme"), Provider("openai"), Model("gpt-4o-mini"));
+    let trace = |i: u64| {
+        let mut trace_id = [1; 16];
+        trace_id[..8].copy_from_slice(&i.to_le_bytes());
+        Exemplar::new(trace_id, (i + 1).to_le_bytes()).unwrap()
+    };
+    let record = |route: &Arc<_>, i: u64| {
+        let exemplar = trace(i);
+        m.request_duration
+            .observe_with_exemplar(t, p, md, 0.5, &exemplar)
+            .unwrap();
+        m.cost
+            .inc_by_with_exemplar(t, p, md, Usd::from_nanos(i), &exemplar);
+        let mut request = RequestRecorder::start();
+        request.set_route_series(Arc::clone(route));
+        request.set_exemplar(exemplar);
+        request.finish(Status::Success);
+    };
+    let mut kept = None;
+    let made = allocations_in(|| {
+        let route = Arc::new(m.route_series(t, p, md));
+        record(&route, 0);
+        kept = Some(route);
+    });
+    assert!(made > 0, "the counter counts");
+    let route = kept.unwrap();
+    let after = allocations_in(|| (1..10_000).for_each(|i| record(&route, i)));
+    assert_eq!(after, 0, "allocations while recording with exemplars");
+}

@@ -333,3 +333,63 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         "{errors:?}"
     );
 }
+
+/// A request's trace (its `traceparent` header) reaches Prometheus as the
+/// exemplar of its count and of its duration's bucket, through the
+/// OpenMetrics scrape, with `--enable-feature=exemplar-storage`.
+#[test]
+fn a_requests_trace_id_is_stored_as_its_exemplar() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateway::start(&test_config(dir.path(), 60_000));
+    let prometheus = Prometheus::scraping(
+        dir.path(),
+        &[gw.host_port()],
+        &["--enable-feature=exemplar-storage"],
+    );
+    let client = reqwest::blocking::Client::new();
+    let (trace_id, span_id) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let traceparent = format!("00-{trace_id}-{span_id}-01");
+    let traced = [("traceparent", traceparent.as_str())];
+    let (status, _) = chat(
+        &client,
+        &gw,
+        "traced",
+        ask("openai/gpt-4o-mini", "hi", false),
+        &traced,
+    );
+    assert_eq!(status, 200);
+    // Not sampled: no exemplar.
+    let unsampled = traceparent.replace("-01", "-00");
+    let headers = [("traceparent", unsampled.as_str())];
+    let (status, _) = chat(
+        &client,
+        &gw,
+        "untraced",
+        ask("openai/gpt-4o-mini", "hi", false),
+        &headers,
+    );
+    assert_eq!(status, 200);
+    prometheus.wait_for_requests(2.0);
+
+    let ids = json!({ "trace_id": trace_id, "span_id": span_id });
+    let requests = prometheus.exemplars("aigateway_requests_total");
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let (series, exemplars) = &requests[0];
+    assert_eq!(
+        (&series["tenant_id"], &series["status"]),
+        (&json!("traced"), &json!("success"))
+    );
+    assert_eq!(exemplars, &[(ids.clone(), 1.0)]);
+
+    let buckets = prometheus.exemplars("aigateway_request_duration_seconds_bucket");
+    assert_eq!(buckets.len(), 1, "{buckets:?}");
+    let (series, exemplars) = &buckets[0];
+    assert_eq!(series["tenant_id"], "traced");
+    assert_eq!(exemplars.len(), 1);
+    let (labels, seconds) = &exemplars[0];
+    assert_eq!(labels, &ids);
+    // The simulated provider answers after 2 ms; the exemplar is in the
+    // bucket its value falls in.
+    let le: f64 = series["le"].as_str().unwrap().parse().unwrap();
+    assert!(*seconds > 0.002 && *seconds <= le, "{seconds} in le={le}");
+}

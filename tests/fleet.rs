@@ -30,6 +30,9 @@ use support::{chat, free_port, read_log, test_config, wait_for, Gateway, Process
 /// `hashmod` of "0" and "2" is 0, of "1" is 1 (md5, modulus 2).
 const REPLICAS: [(&str, &str); 3] = [("0", "a"), ("1", "b"), ("2", "a")];
 
+/// The W3C trace context of the one traced request.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 fn agent_config(shard: usize, gateways: &[Gateway], central: &str) -> String {
     let targets: String = gateways
         .iter()
@@ -48,7 +51,8 @@ fn agent_config(shard: usize, gateways: &[Gateway], central: &str) -> String {
          \x20   relabel_configs:\n\
          \x20     - {{source_labels: [replica], modulus: 2, target_label: __tmp_shard, action: hashmod}}\n\
          \x20     - {{source_labels: [__tmp_shard], regex: '{shard}', action: keep}}\n\
-         remote_write:\n  - url: {central}/api/v1/write\n    queue_config: {{batch_send_deadline: 1s}}\n"
+         remote_write:\n  - url: {central}/api/v1/write\n    send_exemplars: true\n\
+         \x20   queue_config: {{batch_send_deadline: 1s}}\n"
     )
 }
 
@@ -177,7 +181,10 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
         dir.path(),
         "central",
         &central_config,
-        &["--web.enable-remote-write-receiver"],
+        &[
+            "--web.enable-remote-write-receiver",
+            "--enable-feature=exemplar-storage",
+        ],
     );
     let _agents: Vec<Prometheus> = (0..2)
         .map(|shard| {
@@ -185,7 +192,10 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
                 dir.path(),
                 ["agent-a", "agent-b"][shard],
                 &agent_config(shard, &gateways, &central.url),
-                &["--enable-feature=agent"],
+                &[
+                    "--enable-feature=agent",
+                    "--enable-feature=exemplar-storage",
+                ],
             )
         })
         .collect();
@@ -228,7 +238,10 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
             &[],
             200,
         );
-        send(gw, "acme", ask("openai/gpt-4o", false), &[], 200);
+        // Replica 0's is traced: its exemplar goes through its agent.
+        let traced = [("traceparent", TRACEPARENT)];
+        let headers: &[(&str, &str)] = if i == 0 { &traced } else { &[] };
+        send(gw, "acme", ask("openai/gpt-4o", false), headers, 200);
     }
     let python = Command::new("python3")
         .arg(concat!(
@@ -254,6 +267,29 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
             ("t1", 2.0),
             ("t2", 2.0)
         ])
+    );
+    let exemplars = central.exemplars("aigateway_requests_total");
+    let traced: Vec<_> = exemplars
+        .iter()
+        .map(|(series, exemplars)| {
+            (
+                series["replica"].clone(),
+                series["agent"].clone(),
+                exemplars,
+            )
+        })
+        .collect();
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    assert_eq!(
+        traced,
+        [(
+            json!("0"),
+            json!("a"),
+            &vec![(
+                json!({"trace_id": trace_id, "span_id": "00f067aa0ba902b7"}),
+                1.0
+            )]
+        )]
     );
     assert_eq!(
         central.by("replica", "sum by (replica) (aigateway_requests_total)"),

@@ -532,7 +532,15 @@ models = [
 #[test]
 fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
     let (_dir, gw, client) = start(60_000);
-    chat(&client, &gw, "acme", ask("openai/gpt-4o-mini", "hi"), &[]);
+    // With a trace: its exemplars are in the OpenMetrics the parser reads.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    chat(
+        &client,
+        &gw,
+        "acme",
+        ask("openai/gpt-4o-mini", "hi"),
+        &[("traceparent", traceparent)],
+    );
     let stream = json!({
         "model": "anthropic/claude-3-5-haiku", "stream": true, "max_tokens": 3,
         "messages": [{ "role": "user", "content": "hi" }],
@@ -560,6 +568,10 @@ fn the_gateways_metrics_pass_promtool_and_the_python_parsers() {
         .text()
         .unwrap();
     assert!(openmetrics.ends_with("# EOF\n"));
+    let exemplar =
+        " # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"}";
+    assert_eq!(openmetrics.matches(exemplar).count(), 2, "{openmetrics}");
+    assert!(!text.contains(exemplar));
     for (format, body) in [("text", &text), ("openmetrics", &openmetrics)] {
         let output = support::run_with_stdin("python3", &[script, format], body);
         assert!(

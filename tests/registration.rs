@@ -154,7 +154,7 @@ fn a_group_under_constant_labels() {
     assert!(plain.contains(
         "aigateway_metrics_series_overflow_total{region=\"eu-west-1\",family=\"aigateway_moderation_total\"} 0\n"
     ));
-    assert_eq!(checked(&registry, OVERFLOW).len(), 16);
+    assert_eq!(checked(&registry, OVERFLOW).len(), 18);
 }
 
 #[test]

@@ -108,6 +108,8 @@ fn expand(family: &Family) -> TokenStream {
         }
 
         #[automatically_derived]
+        // A family of many labels has recording methods of many parameters.
+        #[allow(clippy::too_many_arguments)]
         impl #handle {
             /// What the family is, as declared: name, kind, HELP text,
             /// labels, buckets.
@@ -364,6 +366,7 @@ fn counter_methods(family: &Family) -> TokenStream {
         index,
     } = parts(family);
     let value = fresh(family, "value");
+    let exemplar = fresh(family, "exemplar");
     let value_ty = value_type(family);
     let each = inc_by_each(family, &key, &index);
     let inc = family.value.is_none().then(|| {
@@ -383,6 +386,22 @@ fn counter_methods(family: &Family) -> TokenStream {
         pub fn inc_by(&self, #params #value: #value_ty) {
             let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.inc_by(__aigw_units))
+        }
+
+        /// Adds `value` to the series of these labels, with `exemplar` (the
+        /// trace it was recorded in) as the series' latest, exposed in
+        /// OpenMetrics.
+        pub fn inc_by_with_exemplar(
+            &self,
+            #params
+            #value: #value_ty,
+            #exemplar: &::aigateway_metrics::Exemplar,
+        ) {
+            let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
+            let __aigw_value = ::aigateway_metrics::__private::exposed(__aigw_units, <#value_ty as ::aigateway_metrics::CounterValue>::SCALE);
+            self.inner.with(#key, #index, |__aigw_cell| {
+                __aigw_cell.inc_by_with_exemplar(__aigw_units, __aigw_value, #exemplar)
+            })
         }
 
         /// The series of these labels, looked up once, for a code path
@@ -539,6 +558,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
     } = parts(family);
     let value = fresh(family, "value");
     let duration = fresh(family, "duration");
+    let exemplar = fresh(family, "exemplar");
     quote! {
         /// Counts `value` into the series of these labels; NaN, infinite and
         /// negative values are rejected, and change nothing.
@@ -557,6 +577,38 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
             let __aigw_value = #duration.as_secs_f64();
             self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor().buckets, __aigw_value))
+        }
+
+        /// Counts `value` into the series of these labels, with `exemplar`
+        /// (the trace it was recorded in) as its bucket's latest, exposed in
+        /// OpenMetrics; NaN, infinite and negative values are rejected, and
+        /// change nothing.
+        pub fn observe_with_exemplar(
+            &self,
+            #params
+            #value: ::core::primitive::f64,
+            #exemplar: &::aigateway_metrics::Exemplar,
+        ) -> ::core::result::Result<(), ::aigateway_metrics::ValueError> {
+            let __aigw_value = ::aigateway_metrics::__private::non_negative(self.inner.descriptor().name, #value)
+                .map_err(|error| self.inner.reject(error))?;
+            self.inner.with(#key, #index, |__aigw_cell| {
+                __aigw_cell.observe_with_exemplar(self.inner.descriptor().buckets, __aigw_value, #exemplar)
+            });
+            ::core::result::Result::Ok(())
+        }
+
+        /// Counts `duration`, in seconds, into the series of these labels,
+        /// with `exemplar` as its bucket's latest.
+        pub fn observe_duration_with_exemplar(
+            &self,
+            #params
+            #duration: ::core::time::Duration,
+            #exemplar: &::aigateway_metrics::Exemplar,
+        ) {
+            let __aigw_value = #duration.as_secs_f64();
+            self.inner.with(#key, #index, |__aigw_cell| {
+                __aigw_cell.observe_with_exemplar(self.inner.descriptor().buckets, __aigw_value, #exemplar)
+            })
         }
 
         /// The series of these labels, looked up once, for a code path

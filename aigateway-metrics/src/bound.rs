@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use crate::cell::{CounterCell, GaugeCell, HistogramCell};
 use crate::descriptor::Descriptor;
+use crate::exemplar::Exemplar;
 use crate::family::SeriesCell;
 use crate::stats::FamilyStats;
 use crate::value::{CounterValue, ValueError};
@@ -55,6 +56,16 @@ impl<V: CounterValue> BoundCounter<V> {
     #[inline]
     pub fn inc_by(&self, value: V) {
         self.cell.get().inc_by(value.units());
+    }
+
+    /// Adds `value`, with `exemplar` (the trace it was recorded in) as the
+    /// series' latest, exposed in OpenMetrics.
+    pub fn inc_by_with_exemplar(&self, value: V, exemplar: &Exemplar) {
+        let units = value.units();
+        let exposed = units as f64 / V::SCALE as f64;
+        self.cell
+            .get()
+            .inc_by_with_exemplar(units, exposed, exemplar);
     }
 }
 
@@ -215,5 +226,25 @@ impl BoundHistogram {
         self.cell
             .get()
             .observe(self.desc.buckets, duration.as_secs_f64());
+    }
+
+    /// Counts `value`, with `exemplar` (the trace it was recorded in) as its
+    /// bucket's latest, exposed in OpenMetrics; NaN, infinite and negative
+    /// values are rejected, as by [`observe`](Self::observe).
+    pub fn observe_with_exemplar(&self, value: f64, exemplar: &Exemplar) -> Result<(), ValueError> {
+        let value = ValueError::non_negative(self.desc.name, value)
+            .inspect_err(|error| self.stats.count_rejected(error))?;
+        self.cell
+            .get()
+            .observe_with_exemplar(self.desc.buckets, value, exemplar);
+        Ok(())
+    }
+
+    /// Counts `duration`, in seconds, with `exemplar` as its bucket's
+    /// latest.
+    pub fn observe_duration_with_exemplar(&self, duration: Duration, exemplar: &Exemplar) {
+        self.cell
+            .get()
+            .observe_with_exemplar(self.desc.buckets, duration.as_secs_f64(), exemplar);
     }
 }

@@ -3,6 +3,7 @@
 //! series' block (see [`crate::series`]). Recording is an atomic add or
 //! store on them, and a scrape reads them without stopping the recorders.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -10,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
 
 use crate::descriptor::Descriptor;
+use crate::exemplar::{Exemplar, Sample, TraceLabels};
 use crate::series::{Series, SeriesExt};
 
 /// A kind of cell: how many words one takes, how to record into it, and
@@ -22,10 +24,16 @@ pub trait Cell: Send + Sync + 'static {
     /// The words one cell takes in a series of the family `desc`.
     fn words(desc: &Descriptor) -> usize;
 
+    /// The exemplars one cell keeps: one per counter, one per histogram
+    /// bucket, none for a gauge.
+    fn exemplar_slots(desc: &Descriptor) -> usize;
+
     /// Writes the sample(s) of a cell whose words are `words`: those of
-    /// the series, then each stripe's (see [`crate::series`]), added up.
+    /// the series, then each stripe's (see [`crate::series`]), added up;
+    /// with the cell's `exemplars`, empty if the series has none.
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
+        exemplars: &[Option<Sample>],
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -83,6 +91,17 @@ impl CellRef<'_, CounterCell> {
         self.series.mark(self.index);
         self.series.add(self.word, units);
     }
+
+    /// Adds `units`, with `exemplar` recorded for them: `value`, the
+    /// amount in exposed units.
+    pub fn inc_by_with_exemplar(&self, units: u64, value: f64, exemplar: &Exemplar) {
+        self.inc_by(units);
+        // A counter cell is one word: as many slots as words.
+        let slots = self.series.cells().len();
+        self.series
+            .exemplars_or_new(slots)
+            .set(self.index, Sample::now(exemplar, value));
+    }
 }
 
 impl Cell for CounterCell {
@@ -93,19 +112,26 @@ impl Cell for CounterCell {
         1
     }
 
+    fn exemplar_slots(_: &Descriptor) -> usize {
+        1
+    }
+
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
+        exemplars: &[Option<Sample>],
         scale: u64,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
     ) -> fmt::Result {
         let units = words.fold(0u64, |sum, c| sum.wrapping_add(c[0].load(Relaxed)));
+        let exemplar = exemplars.first().copied().flatten().map(|s| s.encoded());
         if scale == 1 {
-            encoder.encode_counter::<NoLabelSet, _, f64>(&units, None)
+            encoder.encode_counter::<TraceLabels, _, f64>(&units, exemplar.as_ref())
         } else {
             // Exact while the total is below 2^53 units: 9 million dollars in
             // nano-dollars.
-            encoder.encode_counter::<NoLabelSet, _, f64>(&(units as f64 / scale as f64), None)
+            let value = units as f64 / scale as f64;
+            encoder.encode_counter::<TraceLabels, _, f64>(&value, exemplar.as_ref())
         }
     }
 }
@@ -151,8 +177,13 @@ impl Cell for GaugeCell {
         1
     }
 
+    fn exemplar_slots(_: &Descriptor) -> usize {
+        0
+    }
+
     fn encode<'a>(
         mut words: impl Iterator<Item = &'a [AtomicU64]>,
+        _: &[Option<Sample>],
         float: bool,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -178,8 +209,25 @@ impl CellRef<'_, HistogramCell> {
     /// Counts a value that was checked to be finite and not negative.
     #[inline]
     pub fn observe(&self, bounds: &[f64], value: f64) {
+        self.observe_into(bounds, value, bucket_of(bounds, value));
+    }
+
+    /// Counts a value that was checked to be finite and not negative, with
+    /// `exemplar` as its bucket's latest.
+    pub fn observe_with_exemplar(&self, bounds: &[f64], value: f64, exemplar: &Exemplar) {
+        let bucket = bucket_of(bounds, value);
+        self.observe_into(bounds, value, bucket);
+        let per_cell = bounds.len() + 1;
+        let cells = self.series.cells().len() / (bounds.len() + 2);
+        self.series
+            .exemplars_or_new(cells * per_cell)
+            .set(self.index * per_cell + bucket, Sample::now(exemplar, value));
+    }
+
+    #[inline]
+    fn observe_into(&self, bounds: &[f64], value: f64, bucket: usize) {
         self.series.mark(self.index);
-        self.series.add(self.word + bucket_of(bounds, value), 1);
+        self.series.add(self.word + bucket, 1);
         self.series.add_f64(self.word + bounds.len() + 1, value);
     }
 }
@@ -207,8 +255,13 @@ impl Cell for HistogramCell {
         desc.buckets.len() + 2
     }
 
+    fn exemplar_slots(desc: &Descriptor) -> usize {
+        desc.buckets.len() + 1
+    }
+
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
+        exemplars: &[Option<Sample>],
         (): (),
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -224,7 +277,15 @@ impl Cell for HistogramCell {
             sum += f64::from_bits(sum_bits[0].load(Relaxed));
         }
         let count = buckets.iter().map(|(_, n)| n).sum();
-        encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+        if exemplars.iter().all(Option::is_none) {
+            return encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None);
+        }
+        let exemplars: HashMap<usize, _> = exemplars
+            .iter()
+            .enumerate()
+            .filter_map(|(bucket, sample)| Some((bucket, sample.as_ref()?.encoded())))
+            .collect();
+        encoder.encode_histogram(sum, count, &buckets, Some(&exemplars))
     }
 }
 

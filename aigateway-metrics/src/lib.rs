@@ -44,6 +44,7 @@ pub mod axum;
 mod bound;
 mod cell;
 mod descriptor;
+mod exemplar;
 mod exposition;
 mod family;
 pub mod gateway;
@@ -61,6 +62,7 @@ pub use bound::{BoundCounter, BoundFloatGauge, BoundGauge, BoundHistogram};
 pub use descriptor::{
     Descriptor, DescriptorError, Expose, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT,
 };
+pub use exemplar::Exemplar;
 pub use exposition::{encode, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{
@@ -348,6 +350,13 @@ pub mod __private {
     #[inline]
     pub fn non_negative(quantity: &'static str, value: f64) -> Result<f64, ValueError> {
         ValueError::non_negative(quantity, value)
+    }
+
+    /// `units` of a counter counting `scale` to the exposed unit, as
+    /// exposed: an exemplar's value.
+    #[inline]
+    pub fn exposed(units: u64, scale: u64) -> f64 {
+        units as f64 / scale as f64
     }
 
     /// Whether two names are equal; for the group's compile-time check.

@@ -23,13 +23,15 @@ use std::sync::LazyLock;
 use once_cell::race::OnceBox;
 use triomphe::{HeaderSlice, HeaderWithLength, ThinArc};
 
+use crate::exemplar::Exemplars;
+
 /// A series, owned: what the family's map and each handle hold.
 pub(crate) type SeriesArc = ThinArc<Header, AtomicU64>;
 
 /// A series, borrowed: its header and words.
 pub type Series = HeaderSlice<HeaderWithLength<Header>, [AtomicU64]>;
 
-/// What a series knows besides its words: 24 bytes, so that the cells
+/// What a series knows besides its words: 32 bytes, so that the cells
 /// start in the block's first cache line or the next.
 #[derive(Debug)]
 pub struct Header {
@@ -44,6 +46,9 @@ pub struct Header {
     /// Each stripe's copy of the cell words, made on the first contended
     /// add.
     stripes: OnceBox<Vec<AtomicU64>>,
+    /// The latest exemplar of each cell or bucket, made on the first
+    /// record with one.
+    exemplars: OnceBox<Exemplars>,
 }
 
 /// Words before each stripe and after the last: a cache line between two
@@ -89,6 +94,7 @@ pub(crate) fn new_series(key: &[&str], cells: usize, cell_words: usize, now: u64
         touched: AtomicBool::new(false),
         active_at: AtomicU64::new(now),
         stripes: OnceBox::new(),
+        exemplars: OnceBox::new(),
     };
     let key_words = key
         .iter()
@@ -136,6 +142,10 @@ pub trait SeriesExt {
     /// The cell words, then each stripe's copy of them: what a scrape adds
     /// up.
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]>;
+    /// The series' exemplars, if any was recorded.
+    fn exemplars(&self) -> Option<&Exemplars>;
+    /// The series' exemplars, made with `slots` slots if need be.
+    fn exemplars_or_new(&self, slots: usize) -> &Exemplars;
 }
 
 impl SeriesExt for Series {
@@ -225,6 +235,16 @@ impl SeriesExt for Series {
                 .chunks_exact(per)
                 .map(move |stripe| &stripe[..cells.len()]),
         )
+    }
+
+    fn exemplars(&self) -> Option<&Exemplars> {
+        self.head().exemplars.get()
+    }
+
+    fn exemplars_or_new(&self, slots: usize) -> &Exemplars {
+        self.head()
+            .exemplars
+            .get_or_init(|| Box::new(Exemplars::new(slots)))
     }
 }
 

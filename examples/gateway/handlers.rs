@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aigateway_metrics::{
-    FallbackModel, FallbackProvider, FallbackReason, GaugeGuard, Model, Provider,
+    Exemplar, FallbackModel, FallbackProvider, FallbackReason, GaugeGuard, Model, Provider,
     ProviderErrorType, RequestRecorder, RetryReason, Status, TenantId,
 };
 use axum::body::Bytes;
@@ -41,6 +41,11 @@ pub async fn chat_completions(
 async fn chat(app: Arc<AppState>, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
     // Recorded when dropped: at any return below, or when a stream ends.
     let mut recorder = RequestRecorder::start();
+    // A sampled trace the client sends (W3C trace context) is the request's
+    // exemplar, for Grafana to link its latency to.
+    if let Some(exemplar) = header(headers, "traceparent").and_then(Exemplar::from_traceparent) {
+        recorder.set_exemplar(exemplar);
+    }
     let tenant_id = header(headers, "x-tenant-id")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {

@@ -23,6 +23,11 @@ impl Prometheus {
     /// A server scraping `targets` every second as job `aigateway`, with
     /// the repository's rules.
     pub fn start(dir: &Path, targets: &[&str]) -> Prometheus {
+        Prometheus::scraping(dir, targets, &[])
+    }
+
+    /// [`Prometheus::start`], with these flags (`--enable-feature=...`).
+    pub fn scraping(dir: &Path, targets: &[&str], args: &[&str]) -> Prometheus {
         let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
         let config = format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
@@ -31,7 +36,7 @@ impl Prometheus {
             env!("CARGO_MANIFEST_DIR"),
             targets.join(", ")
         );
-        Prometheus::start_with(dir, "prometheus", &config, &[])
+        Prometheus::start_with(dir, "prometheus", &config, args)
     }
 
     /// A server (or an agent, given `--enable-feature=agent`) named `name`
@@ -129,6 +134,42 @@ impl Prometheus {
                 other => Err(format!("{other:?}")),
             },
         );
+    }
+
+    /// The exemplars of the series `selector` selects, over the last
+    /// minute: each series' labels, and its exemplars' labels and values.
+    pub fn exemplars(&self, selector: &str) -> Vec<(Value, Vec<(Value, f64)>)> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let (start, end) = ((now - 60.0).to_string(), (now + 1.0).to_string());
+        let response: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/query_exemplars", self.url))
+            .query(&[("query", selector), ("start", &start), ("end", &end)])
+            .send()
+            .and_then(|r| r.json())
+            .unwrap();
+        assert_eq!(response["status"], "success", "{response}");
+        response["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|series| {
+                let exemplars = series["exemplars"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["labels"].clone(),
+                            e["value"].as_str().unwrap().parse().unwrap(),
+                        )
+                    })
+                    .collect();
+                (series["seriesLabels"].clone(), exemplars)
+            })
+            .collect()
     }
 
     /// A query whose result is one number.

@@ -11,6 +11,7 @@ use prometheus_client::encoding::{
 use super::{Family, OVERFLOW};
 use crate::cell::Cell;
 use crate::descriptor::{Descriptor, Expose};
+use crate::exemplar::Sample;
 use crate::series::{Series, SeriesExt};
 
 impl<C: Cell, const K: usize> Collector for Family<C, K> {
@@ -53,22 +54,33 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
             if inner.overflow_used.load(Relaxed) {
                 entries.push((&inner.overflow, [OVERFLOW; K]));
             }
+            let slots = C::exemplar_slots(desc);
             for (series, key) in entries {
-                for index in 0..inner.cells_per_series {
-                    if desc.expose == Expose::Recorded && !series.was_recorded(index) {
-                        continue;
+                let mut encode_cells = |exemplars: &[Option<Sample>]| -> fmt::Result {
+                    for index in 0..inner.cells_per_series {
+                        if desc.expose == Expose::Recorded && !series.was_recorded(index) {
+                            continue;
+                        }
+                        let word = index * inner.cell_words;
+                        let words = series
+                            .cells_and_stripes()
+                            .map(|words| &words[word..word + inner.cell_words]);
+                        let exemplars = exemplars
+                            .get(index * slots..(index + 1) * slots)
+                            .unwrap_or_default();
+                        if desc.labels.is_empty() {
+                            C::encode(words, exemplars, inner.config, desc, &mut metric)?;
+                        } else {
+                            let labels = Labels { desc, key, index };
+                            let mut family = metric.encode_family(&labels)?;
+                            C::encode(words, exemplars, inner.config, desc, &mut family)?;
+                        }
                     }
-                    let word = index * inner.cell_words;
-                    let words = series
-                        .cells_and_stripes()
-                        .map(|words| &words[word..word + inner.cell_words]);
-                    if desc.labels.is_empty() {
-                        C::encode(words, inner.config, desc, &mut metric)?;
-                    } else {
-                        let labels = Labels { desc, key, index };
-                        let mut family = metric.encode_family(&labels)?;
-                        C::encode(words, inner.config, desc, &mut family)?;
-                    }
+                    Ok(())
+                };
+                match series.exemplars() {
+                    Some(exemplars) => exemplars.with(encode_cells)?,
+                    None => encode_cells(&[])?,
                 }
             }
             Ok(())

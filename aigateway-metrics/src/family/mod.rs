@@ -457,6 +457,89 @@ mod tests {
             .collect()
     }
 
+    /// Exemplars are kept per cell and per bucket, the latest one, and
+    /// written in OpenMetrics only; a series without one writes none.
+    #[test]
+    fn exemplars_are_the_latest_per_cell_and_bucket_in_openmetrics_only() {
+        use crate::Exemplar;
+        let trace = |n: u8| Exemplar::new([n; 16], [n; 8]).unwrap();
+        let counter = Family::<CounterCell, 1>::new(&DESC, 1);
+        counter.with(["a"], 0, |cell| {
+            cell.inc_by_with_exemplar(2, 2.0, &trace(1))
+        });
+        counter.with(["a"], 0, |cell| {
+            cell.inc_by_with_exemplar(3, 3.0, &trace(2))
+        });
+        counter.with(["a"], 1, |cell| cell.inc_by(1));
+        counter.with(["b"], 1, |cell| cell.inc_by(1));
+        let histogram = Family::<HistogramCell, 1>::new(&HISTOGRAM, ());
+        let observe = |value, n| {
+            histogram.with(["a"], 0, |cell| {
+                cell.observe_with_exemplar(&[1.0, 2.0], value, &trace(n))
+            })
+        };
+        observe(0.5, 3);
+        observe(1.5, 4);
+        observe(9.0, 5);
+        histogram.with(["a"], 0, |cell| cell.observe(&[1.0, 2.0], 0.7));
+
+        let openmetrics = |family: &dyn Fn(&mut Registry)| {
+            let mut registry = Registry::default();
+            family(&mut registry);
+            let text = crate::encode(&registry, crate::Format::OpenMetrics);
+            // Each exemplar's timestamp is when it was recorded: cut it.
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| match l.split_once(" # ") {
+                    Some((sample, exemplar)) => {
+                        let (exemplar, at) = exemplar.rsplit_once(' ').unwrap();
+                        assert!(at.parse::<f64>().unwrap() > 1.7e9, "{l}");
+                        format!("{sample} # {exemplar}")
+                    }
+                    None => l.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let ids = |n: u8| {
+            let (t, s) = (format!("{n:02x}").repeat(16), format!("{n:02x}").repeat(8));
+            format!("{{trace_id=\"{t}\",span_id=\"{s}\"}}")
+        };
+        assert_eq!(
+            openmetrics(&|r| r.register_collector(Box::new(counter.clone()))),
+            [
+                format!(
+                    "aigateway_test_total{{tenant_id=\"a\",status=\"success\"}} 5 # {} 3.0",
+                    ids(2)
+                ),
+                "aigateway_test_total{tenant_id=\"a\",status=\"error\"} 1".to_owned(),
+                "aigateway_test_total{tenant_id=\"b\",status=\"success\"} 0".to_owned(),
+                "aigateway_test_total{tenant_id=\"b\",status=\"error\"} 1".to_owned(),
+            ]
+        );
+        assert_eq!(
+            openmetrics(&|r| r.register_collector(Box::new(histogram.clone()))),
+            [
+                "aigateway_test_seconds_sum{tenant_id=\"a\"} 11.7".to_owned(),
+                "aigateway_test_seconds_count{tenant_id=\"a\"} 4".to_owned(),
+                format!(
+                    "aigateway_test_seconds_bucket{{le=\"1.0\",tenant_id=\"a\"}} 2 # {} 0.5",
+                    ids(3)
+                ),
+                format!(
+                    "aigateway_test_seconds_bucket{{le=\"2.0\",tenant_id=\"a\"}} 3 # {} 1.5",
+                    ids(4)
+                ),
+                format!(
+                    "aigateway_test_seconds_bucket{{le=\"+Inf\",tenant_id=\"a\"}} 4 # {} 9.0",
+                    ids(5)
+                ),
+            ]
+        );
+        // The Prometheus text format has no exemplars.
+        assert!(!exposition(&counter).contains(" # {"));
+        assert!(!exposition(&histogram).contains(" # {"));
+    }
+
     /// More series than the first table holds: it grows, and every series
     /// keeps its counts; looked up again, each is found, not made anew.
     #[test]

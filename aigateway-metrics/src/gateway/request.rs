@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{GatewayMetrics, Model, Provider, RouteSeries, Status, TenantId};
+use crate::Exemplar;
 
 /// A request being served. Made when the request starts, given its route
 /// (tenant, provider, model) once the handler knows it, and told how the
@@ -46,6 +47,7 @@ pub struct RequestRecorder {
     status: Option<Status>,
     first_token: Option<Instant>,
     upstream: Option<Duration>,
+    exemplar: Option<Exemplar>,
 }
 
 // Inline rather than boxed: a recorder made per request allocates nothing.
@@ -65,6 +67,7 @@ impl RequestRecorder {
             status: None,
             first_token: None,
             upstream: None,
+            exemplar: None,
         }
     }
 
@@ -99,6 +102,14 @@ impl RequestRecorder {
             Route::Owned(series) => Some(series),
             Route::Shared(series) => Some(series),
         }
+    }
+
+    /// Sets the trace the request is served in (from its `traceparent`
+    /// header: [`Exemplar::from_traceparent`], say): its count and its
+    /// duration are recorded with it as their exemplar, which OpenMetrics
+    /// exposes and Grafana links to the trace.
+    pub fn set_exemplar(&mut self, exemplar: Exemplar) {
+        self.exemplar = Some(exemplar);
     }
 
     /// Sets how the request ended; the last status set is recorded.
@@ -182,7 +193,10 @@ impl Drop for RequestRecorder {
             Status::Cancelled
         });
         let took = self.started.elapsed();
-        route.record_request_duration(status, took);
+        match &self.exemplar {
+            Some(exemplar) => route.record_request_duration_with_exemplar(status, took, exemplar),
+            None => route.record_request_duration(status, took),
+        }
         if let Some(upstream) = self.upstream {
             route.record_gateway_overhead(took.saturating_sub(upstream));
         }

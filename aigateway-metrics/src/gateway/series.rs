@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{
     BudgetUsageFamily, GatewayMetrics, Model, Provider, Status, TenantId, TokenType, Usage,
 };
-use crate::{BoundCounter, BoundFloatGauge, BoundHistogram, LabelEnum, Usd, ValueError};
+use crate::{BoundCounter, BoundFloatGauge, BoundHistogram, Exemplar, LabelEnum, Usd, ValueError};
 
 /// The series of one tenant: cache hits and misses, rate-limit hits and
 /// budget usage. Made by [`GatewayMetrics::tenant_series`].
@@ -89,6 +89,21 @@ impl RouteSeries {
     pub fn record_request_duration(&self, status: Status, duration: Duration) {
         self.request_duration.observe_duration(duration);
         self.requests[status.index()].inc();
+    }
+
+    /// Records a finished request, as
+    /// [`record_request_duration`](Self::record_request_duration) does,
+    /// with `exemplar` (the request's trace) on both its count and its
+    /// duration's bucket.
+    pub fn record_request_duration_with_exemplar(
+        &self,
+        status: Status,
+        duration: Duration,
+        exemplar: &Exemplar,
+    ) {
+        self.request_duration
+            .observe_duration_with_exemplar(duration, exemplar);
+        self.requests[status.index()].inc_by_with_exemplar(1, exemplar);
     }
 
     /// Records the input and output tokens of a request.

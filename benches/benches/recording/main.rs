@@ -20,6 +20,7 @@ use aigateway_metrics::{LabelValue, Metric, Model, ProviderErrorType, TenantId};
 use criterion::Criterion;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::exemplar::HistogramWithExemplars;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 
@@ -159,6 +160,12 @@ struct PcLatencyLabels {
     tenant_id: String,
     provider: Upstream,
     model: String,
+}
+
+/// An exemplar's labels for prometheus-client.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PcTraceLabels {
+    trace_id: String,
 }
 
 // ---- measured's label groups ----------------------------------------------------
@@ -511,6 +518,34 @@ fn histograms(c: &mut Criterion) {
         bound[step(th, i)].observe(value(i)).unwrap();
     });
 
+    // With an exemplar: a request's trace, as a gateway has it per request.
+    let exemplar = |i: u64| {
+        let mut trace_id = [7; 16];
+        trace_id[..8].copy_from_slice(&i.to_le_bytes());
+        aigateway_metrics::Exemplar::new(trace_id, (i | 1).to_le_bytes()).unwrap()
+    };
+    bench_threads(c, "histogram", "aigateway_metrics_exemplar", &|th, i| {
+        let x = pick(t, th, i);
+        ours.observe_with_exemplar(
+            TenantId(x.tenant),
+            x.provider,
+            Model(x.model),
+            value(i),
+            &exemplar(i),
+        )
+        .unwrap();
+    });
+    bench_threads(
+        c,
+        "histogram",
+        "aigateway_metrics_bound_exemplar",
+        &|th, i| {
+            bound[step(th, i)]
+                .observe_with_exemplar(value(i), &exemplar(i))
+                .unwrap();
+        },
+    );
+
     let pc: Family<PcLatencyLabels, Histogram> =
         Family::new_with_constructor(|| Histogram::new(BUCKETS.iter().copied()));
     let pc_latency_key = |x: &Tuple| PcLatencyLabels {
@@ -531,6 +566,20 @@ fn histograms(c: &mut Criterion) {
             pc.get_or_create(&keys[step(th, i)]).observe(value(i));
         },
     );
+
+    // prometheus-client's exemplar histogram, whose exemplar labels its
+    // users build per record, the trace id as a string.
+    let pc_exemplar: Family<PcLatencyLabels, HistogramWithExemplars<PcTraceLabels>> =
+        Family::new_with_constructor(|| HistogramWithExemplars::new(BUCKETS.iter().copied()));
+    bench_threads(c, "histogram", "prometheus_client_exemplar", &|th, i| {
+        let x = pick(t, th, i);
+        let trace = PcTraceLabels {
+            trace_id: exemplar(i).to_string(),
+        };
+        pc_exemplar
+            .get_or_create(&pc_latency_key(&x))
+            .observe(value(i), Some(trace), None);
+    });
 
     let prom = prometheus::HistogramVec::new(
         prometheus::HistogramOpts::new("bench_latency_seconds", "Latency.")
@@ -824,8 +873,11 @@ fn report(memory: &[(&str, f64)], exposition: &sweep::Exposition) -> String {
             &[
                 "aigateway_metrics",
                 "aigateway_metrics_bound",
+                "aigateway_metrics_exemplar",
+                "aigateway_metrics_bound_exemplar",
                 "prometheus_client_owned_key",
                 "prometheus_client_prebuilt_key",
+                "prometheus_client_exemplar",
                 "prometheus",
                 "measured",
             ][..],
