@@ -106,7 +106,16 @@ fn reference_table(descriptors: &[&Descriptor]) -> String {
         } else {
             format!(" of `{family}`")
         };
-        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        let values: Vec<String> = values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    "`\"\"` (none)".to_owned()
+                } else {
+                    format!("`{v}`")
+                }
+            })
+            .collect();
         table.push_str(&format!("- `{name}`{of}: {}\n", values.join(", ")));
     }
     table
@@ -131,6 +140,8 @@ fn filters(d: &Descriptor) -> String {
         ("tenant_id", "tenant"),
         ("provider", "provider"),
         ("model", "model"),
+        ("gen_ai_provider_name", "provider"),
+        ("gen_ai_request_model", "model"),
     ]
     .iter()
     .filter(|(label, _)| d.labels.iter().any(|l| l.name == *label))
@@ -177,7 +188,7 @@ fn family_panel(d: &Descriptor) -> Panel {
         ),
         MetricKind::Histogram => (
             "timeseries",
-            "s",
+            if name.contains("token") && !name.ends_with("_seconds") { "short" } else { "s" },
             ["0.5", "0.9", "0.99"]
                 .iter()
                 .map(|q| {

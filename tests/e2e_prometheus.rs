@@ -311,9 +311,28 @@ fn two_gateways_scraped_by_prometheus_add_up_exactly() {
         );
         evaluated += 1;
     }
-    // The five seed queries and twenty-four family targets (three per
+    // The five seed queries and thirty-nine family targets (three per
     // histogram).
-    assert_eq!(evaluated, 29);
+    assert_eq!(evaluated, 44);
+
+    // The semantic conventions' families, fed by the same records: every
+    // request's duration, those that succeeded with no error_type label;
+    // the tokens as the gateway's own families count them.
+    assert_eq!(
+        prometheus.scalar("sum(gen_ai_server_request_duration_seconds_count)"),
+        17.0
+    );
+    assert_eq!(
+        prometheus.scalar("sum(gen_ai_server_request_duration_seconds_count{error_type=\"\"})"),
+        11.0
+    );
+    assert_eq!(
+        prometheus.by(
+            "gen_ai_token_type",
+            "sum by (gen_ai_token_type) (gen_ai_client_token_usage_sum)"
+        ),
+        map(&[("input", 15.0), ("output", 9.0 * 16.0)])
+    );
 
     // The recording rules run on the live data: google failed all its
     // phase-2 requests, anthropic none of its.

@@ -400,7 +400,7 @@ fn group_registers_every_family_in_order() {
             "# TYPE aigateway_metrics_rejected_values_total counter",
         ]
     );
-    let names: Vec<&str> = GatewayMetrics::DESCRIPTORS.iter().map(|d| d.name).collect();
+    let names: Vec<&str> = m.descriptors().iter().map(|d| d.name).collect();
     assert_eq!(
         names,
         types[..16]

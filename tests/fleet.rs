@@ -268,28 +268,38 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
             ("t2", 2.0)
         ])
     );
-    let exemplars = central.exemplars("aigateway_requests_total");
-    let traced: Vec<_> = exemplars
-        .iter()
-        .map(|(series, exemplars)| {
-            (
-                series["replica"].clone(),
-                series["agent"].clone(),
-                exemplars,
-            )
-        })
-        .collect();
+    // Exemplars travel in remote write beside the samples, and may come a
+    // send later.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
-    assert_eq!(
-        traced,
-        [(
-            json!("0"),
-            json!("a"),
-            &vec![(
-                json!({"trace_id": trace_id, "span_id": "00f067aa0ba902b7"}),
-                1.0
-            )]
-        )]
+    let expected = vec![(
+        json!("0"),
+        json!("a"),
+        vec![(
+            json!({"trace_id": trace_id, "span_id": "00f067aa0ba902b7"}),
+            1.0,
+        )],
+    )];
+    wait_for(
+        "replica 0's exemplar at the centre",
+        Duration::from_secs(15),
+        || {
+            let traced: Vec<_> = central
+                .exemplars("aigateway_requests_total")
+                .into_iter()
+                .map(|(series, exemplars)| {
+                    (
+                        series["replica"].clone(),
+                        series["agent"].clone(),
+                        exemplars,
+                    )
+                })
+                .collect();
+            if traced == expected {
+                Ok(())
+            } else {
+                Err(format!("{traced:?}"))
+            }
+        },
     );
     assert_eq!(
         central.by("replica", "sum by (replica) (aigateway_requests_total)"),

@@ -72,7 +72,8 @@ fn checked(registry: &Registry, overflow: &str) -> Vec<String> {
 }
 
 fn gateway_names() -> Vec<String> {
-    GatewayMetrics::DESCRIPTORS
+    GatewayMetrics::default()
+        .descriptors()
         .iter()
         .map(|d| d.name.to_owned())
         .collect()

@@ -13,6 +13,10 @@ pub const DEFAULT: &str = include_str!("default.toml");
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Whether `/metrics` also has the OpenTelemetry GenAI semantic
+    /// conventions' families (`gen_ai_*`).
+    #[serde(default)]
+    pub otel_semconv: bool,
     pub defaults: TenantLimits,
     #[serde(default)]
     pub tenants: HashMap<String, TenantOverrides>,

@@ -116,7 +116,13 @@ impl Tenant {
 impl AppState {
     /// The state, and the registry of its metrics, for `/metrics`.
     pub fn new(config: Config, recording: bool) -> (AppState, Registry) {
-        let metrics = GatewayMetrics::default();
+        let mut metrics = GatewayMetrics::builder();
+        if config.otel_semconv {
+            metrics = metrics.otel_semconv();
+        }
+        let metrics = metrics
+            .build()
+            .expect("the default names and buckets are valid");
         let mut registry = Registry::default();
         metrics.register(&mut registry);
         // The build's revision is passed in at build time, when it is known.

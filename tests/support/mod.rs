@@ -150,6 +150,8 @@ pub fn test_config(dir: &Path, cooldown_ms: u64) -> PathBuf {
     let path = dir.join("gateway.toml");
     let text = format!(
         r#"
+otel_semconv = true
+
 [defaults]
 rate_limit_rps = 1000.0
 rate_limit_burst = 1000

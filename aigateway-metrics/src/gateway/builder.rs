@@ -29,6 +29,7 @@ use crate::{DescriptorError, MetricFamily};
 pub struct GatewayMetricsBuilder {
     prefix: Option<String>,
     duration_buckets: Option<Vec<f64>>,
+    otel_semconv: bool,
 }
 
 impl GatewayMetrics {
@@ -57,6 +58,19 @@ impl GatewayMetricsBuilder {
         self
     }
 
+    /// Adds the OpenTelemetry GenAI semantic conventions' families
+    /// ([`semconv`](super::semconv)), recorded by the same calls as the
+    /// gateway's: `gen_ai_client_token_usage`,
+    /// `gen_ai_client_operation_duration_seconds`,
+    /// `gen_ai_server_request_duration_seconds`,
+    /// `gen_ai_server_time_to_first_token_seconds` and
+    /// `gen_ai_server_time_per_output_token_seconds`. Their names are the
+    /// conventions', whatever the [`prefix`](Self::prefix).
+    pub fn otel_semconv(mut self) -> Self {
+        self.otel_semconv = true;
+        self
+    }
+
     /// The metrics, or what is wrong with the prefix or the buckets.
     pub fn build(self) -> Result<GatewayMetrics, DescriptorError> {
         let duration = self.duration_buckets.as_deref();
@@ -77,7 +91,17 @@ impl GatewayMetricsBuilder {
             time_to_first_token: self.family(None)?,
             time_per_output_token: self.family(None)?,
             gateway_overhead: self.family(None)?,
+            gen_ai_client_token_usage: self.semconv(),
+            gen_ai_client_operation_duration: self.semconv(),
+            gen_ai_server_request_duration: self.semconv(),
+            gen_ai_server_time_to_first_token: self.semconv(),
+            gen_ai_server_time_per_output_token: self.semconv(),
         })
+    }
+
+    /// Semantic-convention family `F`, if asked for: as declared.
+    fn semconv<F: MetricFamily>(&self) -> Option<F> {
+        self.otel_semconv.then(F::default)
     }
 
     /// Family `F` under the builder's prefix, with `buckets` if given.

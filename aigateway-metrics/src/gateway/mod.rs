@@ -5,6 +5,7 @@ mod builder;
 mod families;
 mod labels;
 mod request;
+pub mod semconv;
 mod series;
 mod usage;
 
@@ -21,6 +22,7 @@ pub use series::{RouteSeries, TenantSeries};
 pub use usage::{Price, Prices, Usage};
 
 use crate::{GaugeGuard, MetricGroup, Usd, ValueError};
+use semconv::{Operation, TokenKind};
 
 /// `aigateway_build_info{version, revision} 1`, for the build running:
 /// `version` is the gateway's (`env!("CARGO_PKG_VERSION")`), `revision`
@@ -79,6 +81,18 @@ pub struct GatewayMetrics {
     pub time_per_output_token: TimePerOutputTokenFamily,
     /// `aigateway_gateway_overhead_seconds`.
     pub gateway_overhead: GatewayOverheadFamily,
+    /// `gen_ai_client_token_usage`, with
+    /// [`otel_semconv`](GatewayMetricsBuilder::otel_semconv), as each
+    /// `gen_ai_` family below.
+    pub gen_ai_client_token_usage: Option<semconv::ClientTokenUsageFamily>,
+    /// `gen_ai_client_operation_duration_seconds`.
+    pub gen_ai_client_operation_duration: Option<semconv::ClientOperationDurationFamily>,
+    /// `gen_ai_server_request_duration_seconds`.
+    pub gen_ai_server_request_duration: Option<semconv::ServerRequestDurationFamily>,
+    /// `gen_ai_server_time_to_first_token_seconds`.
+    pub gen_ai_server_time_to_first_token: Option<semconv::ServerTimeToFirstTokenFamily>,
+    /// `gen_ai_server_time_per_output_token_seconds`.
+    pub gen_ai_server_time_per_output_token: Option<semconv::ServerTimePerOutputTokenFamily>,
 }
 
 impl GatewayMetrics {
@@ -117,6 +131,11 @@ impl GatewayMetrics {
         self.request_duration
             .observe(tenant_id, provider, model, seconds)?;
         self.requests.inc(tenant_id, provider, model, status);
+        if let Some(semconv) = &self.gen_ai_server_request_duration {
+            semconv
+                .observe(Operation::Chat, provider, model, status.into(), seconds)
+                .expect("checked by the first observe");
+        }
         Ok(())
     }
 
@@ -133,6 +152,9 @@ impl GatewayMetrics {
         self.request_duration
             .observe_duration(tenant_id, provider, model, duration);
         self.requests.inc(tenant_id, provider, model, status);
+        if let Some(semconv) = &self.gen_ai_server_request_duration {
+            semconv.observe_duration(Operation::Chat, provider, model, status.into(), duration);
+        }
     }
 
     /// Records the input and output tokens of a request.
@@ -150,6 +172,7 @@ impl GatewayMetrics {
             model,
             [(TokenType::Input, input), (TokenType::Output, output)],
         );
+        self.record_token_usage(provider, model, input, output);
     }
 
     /// Records a request's tokens of every type ([`Usage::recorded`]), with
@@ -163,6 +186,26 @@ impl GatewayMetrics {
     ) {
         self.tokens
             .inc_by_each(tenant_id, provider, model, usage.recorded());
+        self.record_token_usage(provider, model, usage.prompt(), usage.completion());
+    }
+
+    /// `gen_ai_client_token_usage`, if enabled: a request's prompt and
+    /// completion tokens.
+    #[inline]
+    fn record_token_usage(
+        &self,
+        provider: Provider<'_>,
+        model: Model<'_>,
+        input: u64,
+        output: u64,
+    ) {
+        if let Some(semconv) = &self.gen_ai_client_token_usage {
+            for (kind, tokens) in [(TokenKind::Input, input), (TokenKind::Output, output)] {
+                semconv
+                    .observe(Operation::Chat, provider, model, kind, tokens as f64)
+                    .expect("a token count is finite and not negative");
+            }
+        }
     }
 
     /// Records the cost of a request in US dollars, exactly to the

@@ -162,7 +162,9 @@ impl RequestRecorder {
     }
 
     /// Sets how long the provider took, so that the time the gateway added
-    /// (the request's duration less this) is recorded with the request.
+    /// (the request's duration less this) is recorded with the request, and
+    /// the provider's time itself as `gen_ai_client_operation_duration_seconds`
+    /// when the metrics have the semantic conventions' families.
     pub fn set_upstream_duration(&mut self, took: Duration) {
         self.upstream = Some(took);
     }
@@ -199,6 +201,7 @@ impl Drop for RequestRecorder {
         }
         if let Some(upstream) = self.upstream {
             route.record_gateway_overhead(took.saturating_sub(upstream));
+            route.record_upstream_duration(status, upstream);
         }
     }
 }

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use super::semconv::{Operation, TokenKind};
 use super::{
     BudgetUsageFamily, GatewayMetrics, Model, Provider, Status, TenantId, TokenType, Usage,
 };
@@ -70,6 +71,32 @@ pub struct RouteSeries {
     time_to_first_token: BoundHistogram,
     time_per_output_token: BoundHistogram,
     gateway_overhead: BoundHistogram,
+    /// The semantic conventions' series, when the metrics have them.
+    semconv: Option<Box<SemconvSeries>>,
+}
+
+/// A route's series of the semantic conventions' families, each if the
+/// metrics have it; by provider and model.
+#[derive(Clone, Debug)]
+struct SemconvSeries {
+    /// One per status, as error types, in [`Status::ALL`] order.
+    server_request_duration: Option<[BoundHistogram; Status::ALL.len()]>,
+    client_operation_duration: Option<[BoundHistogram; Status::ALL.len()]>,
+    /// Input, then output.
+    token_usage: Option<[BoundHistogram; 2]>,
+    time_to_first_token: Option<BoundHistogram>,
+    time_per_output_token: Option<BoundHistogram>,
+}
+
+impl SemconvSeries {
+    fn token_usage(&self, input: u64, output: u64) {
+        if let Some([i, o]) = &self.token_usage {
+            i.observe(input as f64)
+                .expect("a count is finite and not negative");
+            o.observe(output as f64)
+                .expect("a count is finite and not negative");
+        }
+    }
 }
 
 impl RouteSeries {
@@ -80,6 +107,14 @@ impl RouteSeries {
     pub fn record_request(&self, status: Status, seconds: f64) -> Result<(), ValueError> {
         self.request_duration.observe(seconds)?;
         self.requests[status.index()].inc();
+        if let Some(by_status) = self
+            .semconv()
+            .and_then(|s| s.server_request_duration.as_ref())
+        {
+            by_status[status.index()]
+                .observe(seconds)
+                .expect("checked by the first observe");
+        }
         Ok(())
     }
 
@@ -89,6 +124,12 @@ impl RouteSeries {
     pub fn record_request_duration(&self, status: Status, duration: Duration) {
         self.request_duration.observe_duration(duration);
         self.requests[status.index()].inc();
+        if let Some(by_status) = self
+            .semconv()
+            .and_then(|s| s.server_request_duration.as_ref())
+        {
+            by_status[status.index()].observe_duration(duration);
+        }
     }
 
     /// Records a finished request, as
@@ -104,6 +145,12 @@ impl RouteSeries {
         self.request_duration
             .observe_duration_with_exemplar(duration, exemplar);
         self.requests[status.index()].inc_by_with_exemplar(1, exemplar);
+        if let Some(by_status) = self
+            .semconv()
+            .and_then(|s| s.server_request_duration.as_ref())
+        {
+            by_status[status.index()].observe_duration_with_exemplar(duration, exemplar);
+        }
     }
 
     /// Records the input and output tokens of a request.
@@ -111,6 +158,9 @@ impl RouteSeries {
     pub fn record_tokens(&self, input: u64, output: u64) {
         self.tokens[TokenType::Input.index()].inc_by(input);
         self.tokens[TokenType::Output.index()].inc_by(output);
+        if let Some(semconv) = self.semconv() {
+            semconv.token_usage(input, output);
+        }
     }
 
     /// Records a request's tokens of every type ([`Usage::recorded`]), as
@@ -119,6 +169,9 @@ impl RouteSeries {
     pub fn record_usage(&self, usage: &Usage) {
         for (token_type, count) in usage.recorded() {
             self.tokens[token_type.index()].inc_by(count);
+        }
+        if let Some(semconv) = self.semconv() {
+            semconv.token_usage(usage.prompt(), usage.completion());
         }
     }
 
@@ -132,12 +185,21 @@ impl RouteSeries {
     #[inline]
     pub fn record_time_to_first_token(&self, took: Duration) {
         self.time_to_first_token.observe_duration(took);
+        if let Some(semconv) = self.semconv().and_then(|s| s.time_to_first_token.as_ref()) {
+            semconv.observe_duration(took);
+        }
     }
 
     /// Records the time per output token after the first of a stream.
     #[inline]
     pub fn record_time_per_output_token(&self, took: Duration) {
         self.time_per_output_token.observe_duration(took);
+        if let Some(semconv) = self
+            .semconv()
+            .and_then(|s| s.time_per_output_token.as_ref())
+        {
+            semconv.observe_duration(took);
+        }
     }
 
     /// Records the time the gateway added to a request: its duration less
@@ -145,6 +207,25 @@ impl RouteSeries {
     #[inline]
     pub fn record_gateway_overhead(&self, took: Duration) {
         self.gateway_overhead.observe_duration(took);
+    }
+
+    /// Records how long the gateway waited on providers for a request that
+    /// ended with `status`: `gen_ai_client_operation_duration_seconds`, if
+    /// the metrics have the semantic conventions' families (otherwise
+    /// nothing).
+    #[inline]
+    pub fn record_upstream_duration(&self, status: Status, took: Duration) {
+        if let Some(by_status) = self
+            .semconv()
+            .and_then(|s| s.client_operation_duration.as_ref())
+        {
+            by_status[status.index()].observe_duration(took);
+        }
+    }
+
+    #[inline]
+    fn semconv(&self) -> Option<&SemconvSeries> {
+        self.semconv.as_deref()
     }
 }
 
@@ -191,6 +272,41 @@ impl GatewayMetrics {
             time_to_first_token: self.time_to_first_token.bind(p, md),
             time_per_output_token: self.time_per_output_token.bind(p, md),
             gateway_overhead: self.gateway_overhead.bind(p, md),
+            semconv: self.semconv_series(p, md),
         }
+    }
+
+    /// A route's series of the semantic conventions' families, if the
+    /// metrics have any; shared by every tenant of the provider and model.
+    fn semconv_series(&self, p: Provider<'_>, md: Model<'_>) -> Option<Box<SemconvSeries>> {
+        let op = Operation::Chat;
+        let series = SemconvSeries {
+            server_request_duration: self
+                .gen_ai_server_request_duration
+                .as_ref()
+                .map(|f| Status::ALL.map(|status| f.bind(op, p, md, status.into()))),
+            client_operation_duration: self
+                .gen_ai_client_operation_duration
+                .as_ref()
+                .map(|f| Status::ALL.map(|status| f.bind(op, p, md, status.into()))),
+            token_usage: self
+                .gen_ai_client_token_usage
+                .as_ref()
+                .map(|f| [TokenKind::Input, TokenKind::Output].map(|kind| f.bind(op, p, md, kind))),
+            time_to_first_token: self
+                .gen_ai_server_time_to_first_token
+                .as_ref()
+                .map(|f| f.bind(op, p, md)),
+            time_per_output_token: self
+                .gen_ai_server_time_per_output_token
+                .as_ref()
+                .map(|f| f.bind(op, p, md)),
+        };
+        let any = series.server_request_duration.is_some()
+            || series.client_operation_duration.is_some()
+            || series.token_usage.is_some()
+            || series.time_to_first_token.is_some()
+            || series.time_per_output_token.is_some();
+        any.then(|| Box::new(series))
     }
 }

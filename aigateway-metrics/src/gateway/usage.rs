@@ -75,6 +75,17 @@ impl Usage {
         })
     }
 
+    /// Every prompt token, cached or not: OpenTelemetry's input tokens.
+    pub fn prompt(&self) -> u64 {
+        self.input + self.cached_input + self.cache_creation
+    }
+
+    /// Every completion token, reasoning included: OpenTelemetry's output
+    /// tokens.
+    pub fn completion(&self) -> u64 {
+        self.output + self.reasoning
+    }
+
     /// Every token, each type once.
     pub fn total(&self) -> u64 {
         self.by_type().iter().map(|(_, n)| n).sum()
