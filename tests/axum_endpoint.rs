@@ -74,9 +74,17 @@ async fn formats_are_negotiated_and_each_scrape_is_counted() {
     assert_eq!(content_type, Format::OpenMetrics.content_type());
     assert!(body.ends_with("# EOF\n"));
     assert!(body.contains(REQUEST), "{body}");
-    // A scrape shows the ones before it: none yet.
-    assert!(body
-        .contains("aigateway_metrics_scrape_duration_seconds_count{format=\"openmetrics\"} 0\n"));
+    // A scrape shows the ones before it, by the formats served: none yet.
+    assert!(!body.contains("aigateway_metrics_scrape_duration_seconds_count{"));
+
+    // Prometheus with native histograms asks for protobuf first.
+    let protobuf = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+                    encoding=delimited,text/plain;version=0.0.4;q=0.5";
+    let (status, content_type, _) = scrape(&url, protobuf).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, Format::Protobuf.content_type())
+    );
 
     for accept in ["text/plain;version=0.0.4", "*/*", ""] {
         let (status, content_type, body) = scrape(&url, accept).await;
@@ -91,6 +99,7 @@ async fn formats_are_negotiated_and_each_scrape_is_counted() {
     for line in [
         "aigateway_metrics_scrape_duration_seconds_count{format=\"openmetrics\"} 1\n",
         "aigateway_metrics_scrape_duration_seconds_count{format=\"prometheus\"} 3\n",
+        "aigateway_metrics_scrape_duration_seconds_count{format=\"protobuf\"} 1\n",
         "aigateway_metrics_scrape_errors_total{cause=\"encoding\"} 0\n",
         "aigateway_metrics_scrape_errors_total{cause=\"not_acceptable\"} 0\n",
     ] {
@@ -113,8 +122,10 @@ async fn an_accept_header_allowing_neither_format_is_a_406_and_counted() {
     assert_eq!(status, 406);
     assert_eq!(
         body,
-        "this endpoint answers text/plain; version=0.0.4; charset=utf-8 or \
-         application/openmetrics-text; version=1.0.0; charset=utf-8\n"
+        "this endpoint answers one of: application/vnd.google.protobuf; \
+         proto=io.prometheus.client.MetricFamily; encoding=delimited, \
+         application/openmetrics-text; version=1.0.0; charset=utf-8, \
+         text/plain; version=0.0.4; charset=utf-8\n"
     );
     let (_, _, body) = scrape(&url, "text/plain").await;
     assert!(body.contains("aigateway_metrics_scrape_errors_total{cause=\"not_acceptable\"} 1\n"));

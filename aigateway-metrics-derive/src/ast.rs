@@ -10,7 +10,7 @@ use syn::{
     Type,
 };
 
-use crate::attr::{self, Buckets, Kind};
+use crate::attr::{self, Buckets, Kind, Native};
 use crate::ctxt::Ctxt;
 
 /// A metric family.
@@ -23,6 +23,7 @@ pub struct Family<'a> {
     pub help: String,
     pub labels: Vec<Label<'a>>,
     pub buckets: Option<Buckets>,
+    pub native: Option<Native>,
     pub prefix: Option<LitStr>,
     pub value: Option<Type>,
     pub limit: Option<syn::LitInt>,
@@ -111,6 +112,7 @@ impl<'a> Family<'a> {
             help: help(&input.attrs),
             labels,
             buckets: attrs.buckets.get(),
+            native: attrs.native.get(),
             prefix: attrs.prefix.get(),
             value: attrs.value.get(),
             limit: attrs.limit.get(),

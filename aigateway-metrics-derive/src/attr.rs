@@ -34,11 +34,16 @@ pub const LIMIT: &str = "limit";
 pub const EXPIRE_AFTER: &str = "expire_after";
 /// `expose = "recorded"`: which closed-set values of a series are exposed.
 pub const EXPOSE: &str = "expose";
+/// `native(schema = 3)` or `native(factor = 1.1)`: native histogram buckets.
+pub const NATIVE: &str = "native";
 /// Field key `rename = "type"`: the label name, when not the field's name.
 pub const RENAME: &str = "rename";
 
+/// The keys of `native(...)`.
+const NATIVE_KEYS: [&str; 3] = ["schema", "factor", "max_buckets"];
+
 /// Every key of `#[metric(...)]` on a struct.
-const CONTAINER_KEYS: [&str; 10] = [
+const CONTAINER_KEYS: [&str; 11] = [
     COUNTER,
     GAUGE,
     HISTOGRAM,
@@ -49,6 +54,7 @@ const CONTAINER_KEYS: [&str; 10] = [
     LIMIT,
     EXPIRE_AFTER,
     EXPOSE,
+    NATIVE,
 ];
 
 /// The kind of a family.
@@ -81,6 +87,42 @@ pub struct Bound {
 pub struct Buckets {
     pub span: Span,
     pub bounds: Vec<Bound>,
+}
+
+/// The `native(...)` keys, each value with its span.
+pub struct Native {
+    /// The `native` key's.
+    pub span: Span,
+    pub schema: Option<(f64, Span)>,
+    pub factor: Option<(f64, Span)>,
+    pub max_buckets: Option<(f64, Span)>,
+    /// Whether a key inside was not understood (and reported), so that the
+    /// one it was meant to be is not reported missing as well.
+    pub unknown_key: bool,
+}
+
+impl Native {
+    /// The schema given, or the one of the factor given (`valid` checks
+    /// that one of them is, in range).
+    pub fn schema(&self) -> i8 {
+        match (self.schema, self.factor) {
+            (Some((schema, _)), _) => schema as i8,
+            (None, Some((factor, _))) => {
+                let growth = |schema: i8| 2f64.powf(2f64.powi(-i32::from(schema)));
+                let mut schema = 8;
+                while schema > -4 && growth(schema - 1) <= factor {
+                    schema -= 1;
+                }
+                schema
+            }
+            (None, None) => 0,
+        }
+    }
+
+    /// The bucket bound given, or client_golang's suggested 160.
+    pub fn max_buckets(&self) -> u16 {
+        self.max_buckets.map_or(160, |(n, _)| n as u16)
+    }
 }
 
 /// A value given once, with the span of its key for duplicate errors.
@@ -117,6 +159,7 @@ pub struct Container {
     pub limit: Once<syn::LitInt>,
     pub expire_after: Once<LitStr>,
     pub expose: Once<LitStr>,
+    pub native: Once<Native>,
     /// The keys meant by misspelt ones, whose absence is then not reported
     /// a second time.
     pub misspelt: Vec<&'static str>,
@@ -138,6 +181,7 @@ impl Container {
             limit: Once::new(LIMIT),
             expire_after: Once::new(EXPIRE_AFTER),
             expose: Once::new(EXPOSE),
+            native: Once::new(NATIVE),
             misspelt: Vec::new(),
         };
         for_each_key(cx, attrs, |cx, meta| {
@@ -168,6 +212,12 @@ impl Container {
                 this.expire_after.set(cx, span, meta.value()?.parse()?);
             } else if path.is_ident(EXPOSE) {
                 this.expose.set(cx, span, meta.value()?.parse()?);
+            } else if path.is_ident(NATIVE) {
+                match parse_native(cx, meta, span)? {
+                    Some(native) => this.native.set(cx, span, native),
+                    // Reported; the histogram's buckets are not missing too.
+                    None => this.misspelt.push(NATIVE),
+                }
             } else {
                 let key = quote::quote!(#path).to_string();
                 match closest(&key, &CONTAINER_KEYS) {
@@ -260,6 +310,51 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
         meta.parse_nested_meta(|inner| skip_value(&inner))?;
     }
     Ok(())
+}
+
+fn parse_native(cx: &mut Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<Option<Native>> {
+    let mut native = Native {
+        span,
+        schema: None,
+        factor: None,
+        max_buckets: None,
+        unknown_key: false,
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_at(
+            span,
+            "`native` takes its buckets in parentheses: `native(schema = 3)` or `native(factor = 1.1)`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    meta.parse_nested_meta(|inner| {
+        let path = &inner.path;
+        let key_span = path.span();
+        let key = quote::quote!(#path).to_string();
+        let slot = match key.as_str() {
+            "schema" => &mut native.schema,
+            "factor" => &mut native.factor,
+            "max_buckets" => &mut native.max_buckets,
+            _ => {
+                let hint = match closest(&key, &NATIVE_KEYS) {
+                    Some(meant) => format!("; did you mean `{meant}`?"),
+                    None => format!(": `native` takes {}", listed(&NATIVE_KEYS)),
+                };
+                cx.error_at(key_span, format_args!("unknown key `{key}`{hint}"));
+                native.unknown_key = true;
+                return skip_value(&inner);
+            }
+        };
+        let expr: Expr = inner.value()?.parse()?;
+        match number(&expr) {
+            Some(value) if slot.is_none() => *slot = Some((value, expr.span())),
+            Some(_) => cx.error_at(key_span, format_args!("duplicate `{key}` key")),
+            None => cx.error_spanned_by(&expr, format_args!("`{key}` is a number literal")),
+        }
+        Ok(())
+    })?;
+    Ok(Some(native))
 }
 
 fn parse_buckets(cx: &mut Ctxt, input: ParseStream) -> syn::Result<Buckets> {

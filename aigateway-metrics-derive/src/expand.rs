@@ -300,6 +300,17 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
         Some("recorded") => quote!(Recorded),
         _ => quote!(All),
     };
+    let native = match &family.native {
+        Some(native) => {
+            let schema = native.schema();
+            let max_buckets = native.max_buckets();
+            quote!(::core::option::Option::Some(::aigateway_metrics::Native {
+                schema: #schema,
+                max_buckets: #max_buckets,
+            }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let limit = match &family.limit {
         Some(limit) => quote!(#limit),
         None => quote!(::aigateway_metrics::DEFAULT_SERIES_LIMIT),
@@ -313,6 +324,7 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
             buckets: &[#(#buckets),*],
             series_limit: #limit,
             expose: ::aigateway_metrics::Expose::#expose,
+            native: #native,
         }
     }
 }
@@ -568,7 +580,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         {
             let __aigw_value = ::aigateway_metrics::__private::non_negative(self.inner.descriptor().name, #value)
                 .map_err(|error| self.inner.reject(error))?;
-            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor().buckets, __aigw_value));
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor(), __aigw_value));
             ::core::result::Result::Ok(())
         }
 
@@ -576,7 +588,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         #[inline]
         pub fn observe_duration(&self, #params #duration: ::core::time::Duration) {
             let __aigw_value = #duration.as_secs_f64();
-            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor().buckets, __aigw_value))
+            self.inner.with(#key, #index, |__aigw_cell| __aigw_cell.observe(self.inner.descriptor(), __aigw_value))
         }
 
         /// Counts `value` into the series of these labels, with `exemplar`
@@ -592,7 +604,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
             let __aigw_value = ::aigateway_metrics::__private::non_negative(self.inner.descriptor().name, #value)
                 .map_err(|error| self.inner.reject(error))?;
             self.inner.with(#key, #index, |__aigw_cell| {
-                __aigw_cell.observe_with_exemplar(self.inner.descriptor().buckets, __aigw_value, #exemplar)
+                __aigw_cell.observe_with_exemplar(self.inner.descriptor(), __aigw_value, #exemplar)
             });
             ::core::result::Result::Ok(())
         }
@@ -607,7 +619,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         ) {
             let __aigw_value = #duration.as_secs_f64();
             self.inner.with(#key, #index, |__aigw_cell| {
-                __aigw_cell.observe_with_exemplar(self.inner.descriptor().buckets, __aigw_value, #exemplar)
+                __aigw_cell.observe_with_exemplar(self.inner.descriptor(), __aigw_value, #exemplar)
             })
         }
 
@@ -629,7 +641,7 @@ fn histogram_methods(family: &Family) -> TokenStream {
         pub fn start_timer(&self, #params) -> ::aigateway_metrics::HistogramTimer {
             ::aigateway_metrics::HistogramTimer::new(
                 self.inner.cell(#key, #index),
-                self.inner.descriptor().buckets,
+                self.inner.descriptor(),
             )
         }
     }

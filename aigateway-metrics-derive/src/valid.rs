@@ -15,6 +15,7 @@ pub fn check(cx: &mut Ctxt, family: &Family) {
     check_help(cx, family);
     check_name(cx, family);
     check_buckets(cx, family);
+    check_native(cx, family);
     check_value(cx, family);
     check_limit(cx, family);
     check_expire_after(cx, family);
@@ -172,8 +173,13 @@ fn check_buckets(cx: &mut Ctxt, family: &Family) {
         return;
     };
     let Some(buckets) = &family.buckets else {
-        if kind == Kind::Histogram && !family.misspelt.contains(&attr::BUCKETS) {
-            cx.error_at(kind_span, "histogram needs `buckets = [...]`");
+        let meant =
+            family.misspelt.contains(&attr::BUCKETS) || family.misspelt.contains(&attr::NATIVE);
+        if kind == Kind::Histogram && family.native.is_none() && !meant {
+            cx.error_at(
+                kind_span,
+                "histogram needs `buckets = [...]`, `native(...)` buckets, or both",
+            );
         }
         return;
     };
@@ -201,6 +207,53 @@ fn check_buckets(cx: &mut Ctxt, family: &Family) {
                     pair[0].value
                 ),
             );
+        }
+    }
+}
+
+fn check_native(cx: &mut Ctxt, family: &Family) {
+    let Some(native) = &family.native else {
+        return;
+    };
+    if !matches!(family.kind, Some((Kind::Histogram, _))) {
+        cx.error_at(native.span, "only a histogram has `native` buckets");
+        return;
+    }
+    match (native.schema, native.factor) {
+        (None, None) if native.unknown_key => {}
+        (None, None) => cx.error_at(
+            native.span,
+            "`native` takes `schema = N` (-4 to 8) or `factor = F` (the growth from one bucket to the next)",
+        ),
+        (Some(_), Some((_, span))) => cx.error_at(
+            span,
+            "`native` takes `schema` or `factor`, not both: a factor chooses a schema",
+        ),
+        (Some((schema, span)), None) => {
+            if schema.fract() != 0.0 || !(-4.0..=8.0).contains(&schema) {
+                cx.error_at(
+                    span,
+                    "a native schema is a whole number from -4 (a factor of 65536) to 8 (1.0027)",
+                );
+            }
+        }
+        (None, Some((factor, span))) => {
+            if !(factor.is_finite() && factor > 1.0) {
+                cx.error_at(
+                    span,
+                    "a native bucket factor is above 1: each bucket's bound is the last one's times it",
+                );
+            } else if factor < 2f64.powf(2f64.powi(-8)) {
+                cx.error_at(
+                    span,
+                    "the finest native buckets grow by 1.0027 (schema 8); a factor below that has no schema",
+                );
+            }
+        }
+    }
+    if let Some((max, span)) = native.max_buckets {
+        if max.fract() != 0.0 || !(2.0..=65535.0).contains(&max) {
+            cx.error_at(span, "`max_buckets` is a whole number from 2 to 65535");
         }
     }
 }

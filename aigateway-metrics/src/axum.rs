@@ -35,7 +35,7 @@ use ::axum::routing::{get, MethodRouter};
 use prometheus_client::registry::Registry;
 use tower_http::compression::CompressionLayer;
 
-use crate::{encode_to, Format, LabelValue, Metric, MetricGroup, TenantId};
+use crate::{encode_bytes, Format, LabelValue, Metric, MetricGroup, TenantId};
 
 /// Why a scrape failed: the `cause` label of
 /// `aigateway_metrics_scrape_errors_total`.
@@ -43,7 +43,7 @@ use crate::{encode_to, Format, LabelValue, Metric, MetricGroup, TenantId};
 pub enum ScrapeError {
     /// A collector failed while the body was written (HTTP 500): `encoding`.
     Encoding,
-    /// The `Accept` header allows neither text format (HTTP 406):
+    /// The `Accept` header allows no format the endpoint writes (HTTP 406):
     /// `not_acceptable`.
     NotAcceptable,
 }
@@ -53,6 +53,7 @@ pub enum ScrapeError {
 #[metric(
     histogram,
     name = "aigateway_metrics_scrape_duration_seconds",
+    expose = "recorded",
     buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 )]
 pub struct ScrapeDuration {
@@ -93,8 +94,10 @@ pub struct ScrapeMetrics {
 ///
 /// - `GET` answers in the format the `Accept` header asks for
 ///   ([`Format::negotiate`]): OpenMetrics for Prometheus' default header,
-///   the Prometheus text format when the header asks for it, names any
-///   wildcard or is absent; `406 Not Acceptable` when it allows neither.
+///   protobuf (with the `protobuf` feature) for Prometheus with native
+///   histograms on, the Prometheus text format when the header asks for
+///   it, names any wildcard or is absent; `406 Not Acceptable` when it
+///   allows none.
 /// - The route made by [`MetricsEndpoint::into_route`] gzips the body when
 ///   the scraper accepts it, as Prometheus does (tower-http's
 ///   `CompressionLayer`): a scrape of 10,000 tenants is about 24 MB of text,
@@ -143,11 +146,8 @@ impl MetricsEndpoint {
             .unwrap_or("");
         let Some(format) = Format::negotiate(accept) else {
             self.scrapes.errors.inc(ScrapeError::NotAcceptable);
-            let offered = format!(
-                "this endpoint answers {} or {}\n",
-                Format::Prometheus.content_type(),
-                Format::OpenMetrics.content_type()
-            );
+            let offered: Vec<&str> = Format::ALL.iter().map(|f| f.content_type()).collect();
+            let offered = format!("this endpoint answers one of: {}\n", offered.join(", "));
             return (StatusCode::NOT_ACCEPTABLE, offered).into_response();
         };
         let headers = [
@@ -159,11 +159,7 @@ impl MetricsEndpoint {
         ];
         let registry = Arc::clone(&self.registry);
         let started = Instant::now();
-        let written = tokio::task::spawn_blocking(move || {
-            let mut body = String::new();
-            encode_to(&mut body, &registry, format).map(|()| body)
-        })
-        .await;
+        let written = tokio::task::spawn_blocking(move || encode_bytes(&registry, format)).await;
         match written {
             Ok(Ok(body)) => {
                 self.scrapes

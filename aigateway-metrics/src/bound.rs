@@ -216,16 +216,14 @@ impl BoundHistogram {
     pub fn observe(&self, value: f64) -> Result<(), ValueError> {
         let value = ValueError::non_negative(self.desc.name, value)
             .inspect_err(|error| self.stats.count_rejected(error))?;
-        self.cell.get().observe(self.desc.buckets, value);
+        self.cell.get().observe(self.desc, value);
         Ok(())
     }
 
     /// Counts `duration`, in seconds.
     #[inline]
     pub fn observe_duration(&self, duration: Duration) {
-        self.cell
-            .get()
-            .observe(self.desc.buckets, duration.as_secs_f64());
+        self.cell.get().observe(self.desc, duration.as_secs_f64());
     }
 
     /// Counts `value`, with `exemplar` (the trace it was recorded in) as its
@@ -236,7 +234,7 @@ impl BoundHistogram {
             .inspect_err(|error| self.stats.count_rejected(error))?;
         self.cell
             .get()
-            .observe_with_exemplar(self.desc.buckets, value, exemplar);
+            .observe_with_exemplar(self.desc, value, exemplar);
         Ok(())
     }
 
@@ -245,6 +243,6 @@ impl BoundHistogram {
     pub fn observe_duration_with_exemplar(&self, duration: Duration, exemplar: &Exemplar) {
         self.cell
             .get()
-            .observe_with_exemplar(self.desc.buckets, duration.as_secs_f64(), exemplar);
+            .observe_with_exemplar(self.desc, duration.as_secs_f64(), exemplar);
     }
 }

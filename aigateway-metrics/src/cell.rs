@@ -8,10 +8,11 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use prometheus_client::encoding::{MetricEncoder, NoLabelSet};
+use prometheus_client::encoding::{MetricEncoder, NativeHistogram, NativeHistogramBuckets};
 
 use crate::descriptor::Descriptor;
 use crate::exemplar::{Exemplar, Sample, TraceLabels};
+use crate::native::{NativeCell, ZERO_THRESHOLD};
 use crate::series::{Series, SeriesExt};
 
 /// A kind of cell: how many words one takes, how to record into it, and
@@ -30,10 +31,12 @@ pub trait Cell: Send + Sync + 'static {
 
     /// Writes the sample(s) of a cell whose words are `words`: those of
     /// the series, then each stripe's (see [`crate::series`]), added up;
-    /// with the cell's `exemplars`, empty if the series has none.
+    /// with the cell's `exemplars`, empty if the series has none, and its
+    /// `native` buckets, if it has them.
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
         exemplars: &[Option<Sample>],
+        native: Option<&NativeCell>,
         config: Self::Config,
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -119,6 +122,7 @@ impl Cell for CounterCell {
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
         exemplars: &[Option<Sample>],
+        _: Option<&NativeCell>,
         scale: u64,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -184,6 +188,7 @@ impl Cell for GaugeCell {
     fn encode<'a>(
         mut words: impl Iterator<Item = &'a [AtomicU64]>,
         _: &[Option<Sample>],
+        _: Option<&NativeCell>,
         float: bool,
         _: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -198,37 +203,53 @@ impl Cell for GaugeCell {
 }
 
 /// Histogram cells: a count per bucket (not cumulative), the `+Inf`
-/// bucket's last, then the sum's bits.
+/// bucket's last, then the sum's bits; and, for a family with native
+/// buckets, the series' native cell (see the `native` module).
 ///
 /// The count is not stored: a scrape adds up the buckets, so the count and
-/// the buckets always agree, whatever recorders do meanwhile.
+/// the buckets always agree, whatever recorders do meanwhile. A family of
+/// native buckets only does not count into its `+Inf` word; its count is
+/// that of the native buckets.
 #[derive(Debug)]
 pub enum HistogramCell {}
 
 impl CellRef<'_, HistogramCell> {
-    /// Counts a value that was checked to be finite and not negative.
+    /// Counts a value that was checked to be finite and not negative, into
+    /// the classic buckets, the native ones or both, as `desc` has them.
     #[inline]
-    pub fn observe(&self, bounds: &[f64], value: f64) {
-        self.observe_into(bounds, value, bucket_of(bounds, value));
+    pub fn observe(&self, desc: &Descriptor, value: f64) {
+        self.observe_into(desc, value, bucket_of(desc.buckets, value));
     }
 
     /// Counts a value that was checked to be finite and not negative, with
-    /// `exemplar` as its bucket's latest.
-    pub fn observe_with_exemplar(&self, bounds: &[f64], value: f64, exemplar: &Exemplar) {
-        let bucket = bucket_of(bounds, value);
-        self.observe_into(bounds, value, bucket);
-        let per_cell = bounds.len() + 1;
-        let cells = self.series.cells().len() / (bounds.len() + 2);
+    /// `exemplar` as its classic bucket's latest.
+    pub fn observe_with_exemplar(&self, desc: &Descriptor, value: f64, exemplar: &Exemplar) {
+        let bucket = bucket_of(desc.buckets, value);
+        self.observe_into(desc, value, bucket);
+        let per_cell = desc.buckets.len() + 1;
         self.series
-            .exemplars_or_new(cells * per_cell)
+            .exemplars_or_new(self.cells(desc) * per_cell)
             .set(self.index * per_cell + bucket, Sample::now(exemplar, value));
     }
 
     #[inline]
-    fn observe_into(&self, bounds: &[f64], value: f64, bucket: usize) {
+    fn observe_into(&self, desc: &Descriptor, value: f64, bucket: usize) {
+        let bounds = desc.buckets;
         self.series.mark(self.index);
-        self.series.add(self.word + bucket, 1);
+        if let Some(native) = desc.native {
+            self.series
+                .native_or_new(self.index, self.cells(desc))
+                .observe(native, value);
+        }
+        if desc.native.is_none() || !bounds.is_empty() {
+            self.series.add(self.word + bucket, 1);
+        }
         self.series.add_f64(self.word + bounds.len() + 1, value);
+    }
+
+    /// How many cells the series has.
+    fn cells(&self, desc: &Descriptor) -> usize {
+        self.series.cells().len() / HistogramCell::words(desc)
     }
 }
 
@@ -262,6 +283,7 @@ impl Cell for HistogramCell {
     fn encode<'a>(
         words: impl Iterator<Item = &'a [AtomicU64]>,
         exemplars: &[Option<Sample>],
+        native: Option<&NativeCell>,
         (): (),
         desc: &Descriptor,
         encoder: &mut MetricEncoder,
@@ -276,16 +298,41 @@ impl Cell for HistogramCell {
             }
             sum += f64::from_bits(sum_bits[0].load(Relaxed));
         }
-        let count = buckets.iter().map(|(_, n)| n).sum();
-        if exemplars.iter().all(Option::is_none) {
-            return encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None);
-        }
+        let mut count = buckets.iter().map(|(_, n)| n).sum();
         let exemplars: HashMap<usize, _> = exemplars
             .iter()
             .enumerate()
             .filter_map(|(bucket, sample)| Some((bucket, sample.as_ref()?.encoded())))
             .collect();
-        encoder.encode_histogram(sum, count, &buckets, Some(&exemplars))
+        let exemplars = (!exemplars.is_empty()).then_some(&exemplars);
+        let Some(declared) = desc.native else {
+            return encoder.encode_histogram::<TraceLabels>(sum, count, &buckets, exemplars);
+        };
+        let snapshot = native.map(NativeCell::snapshot).unwrap_or_default();
+        if desc.buckets.is_empty() {
+            // The text formats read only the classic buckets: `+Inf`.
+            count = snapshot.count();
+            buckets = vec![(f64::INFINITY, count)];
+        }
+        // With classic buckets too, the count is theirs: a record between
+        // reading them and the native ones can set the two one apart.
+        let (spans, deltas) = snapshot.spans_and_deltas();
+        let none = NativeHistogramBuckets {
+            spans: &[],
+            deltas: &[],
+        };
+        let native = NativeHistogram {
+            schema: i32::from(snapshot.schema.unwrap_or(declared.schema)),
+            zero_threshold: ZERO_THRESHOLD,
+            zero_count: snapshot.zero_count,
+            negative: none,
+            positive: NativeHistogramBuckets {
+                spans: &spans,
+                deltas: &deltas,
+            },
+            created: None,
+        };
+        encoder.encode_histogram_with_native::<TraceLabels>(sum, count, &buckets, exemplars, native)
     }
 }
 

@@ -7,6 +7,8 @@ use parking_lot::Mutex;
 use prometheus_client::metrics::MetricType;
 use thiserror::Error;
 
+use crate::native::Native;
+
 /// The kind of a metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MetricKind {
@@ -78,6 +80,9 @@ pub struct Descriptor {
     pub series_limit: usize,
     /// Which closed-set values are exposed. Set with `expose = "recorded"`.
     pub expose: Expose,
+    /// A histogram's native buckets, if it has them: set with
+    /// `native(schema = N)` or `native(factor = F)`.
+    pub native: Option<Native>,
 }
 
 /// The series limit of a family that does not set one.
@@ -121,8 +126,9 @@ pub enum DescriptorError {
     #[error("`{0}`: counter names end in `_total`, and only counter names do")]
     Total(String),
     /// A histogram's bounds that are not finite and strictly increasing, or
-    /// none; or bounds for a family that is not a histogram.
-    #[error("bucket bounds {0:?}: a histogram has at least one, finite and strictly increasing; other kinds have none")]
+    /// none without native buckets; or bounds for a family that is not a
+    /// histogram.
+    #[error("bucket bounds {0:?}: a histogram has at least one (or native buckets), finite and strictly increasing; other kinds have none")]
     Buckets(Vec<f64>),
     /// A descriptor whose kind, labels or exposure differ from those the
     /// family was declared with.
@@ -162,7 +168,7 @@ impl Descriptor {
         buckets: Option<&[f64]>,
     ) -> Result<&'static Descriptor, DescriptorError> {
         let buckets = buckets.unwrap_or(self.buckets);
-        check(self.kind, name, buckets)?;
+        check(self.kind, name, buckets, self.native)?;
         let mut configured = CONFIGURED.lock();
         let same = |d: &&&'static Descriptor| {
             d.name == name
@@ -186,13 +192,14 @@ impl Descriptor {
     }
 
     /// Checks that this descriptor can expose a family declared as
-    /// `declared`: a valid name and buckets, and the declared kind, labels
-    /// and exposure.
+    /// `declared`: a valid name and buckets, and the declared kind, labels,
+    /// exposure and native buckets.
     pub fn check_replaces(&self, declared: &Descriptor) -> Result<(), DescriptorError> {
-        check(self.kind, self.name, self.buckets)?;
+        check(self.kind, self.name, self.buckets, self.native)?;
         if self.kind != declared.kind
             || self.labels != declared.labels
             || self.expose != declared.expose
+            || self.native != declared.native
         {
             return Err(DescriptorError::Mismatch {
                 name: self.name.to_owned(),
@@ -205,7 +212,12 @@ impl Descriptor {
 
 /// The rules the derive checks at compile time, for names and buckets
 /// given at run time.
-fn check(kind: MetricKind, name: &str, buckets: &[f64]) -> Result<(), DescriptorError> {
+fn check(
+    kind: MetricKind,
+    name: &str,
+    buckets: &[f64],
+    native: Option<Native>,
+) -> Result<(), DescriptorError> {
     let mut chars = name.chars();
     let name_ok = chars
         .next()
@@ -219,7 +231,7 @@ fn check(kind: MetricKind, name: &str, buckets: &[f64]) -> Result<(), Descriptor
     }
     let buckets_ok = match kind {
         MetricKind::Histogram => {
-            !buckets.is_empty()
+            (!buckets.is_empty() || native.is_some())
                 && buckets.iter().all(|b| b.is_finite())
                 && buckets.windows(2).all(|pair| pair[0] < pair[1])
         }

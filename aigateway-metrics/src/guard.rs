@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cell::{GaugeCell, HistogramCell};
+use crate::descriptor::Descriptor;
 use crate::family::SeriesCell;
 
 /// Holds an integer gauge one higher for as long as it lives.
@@ -39,17 +40,17 @@ impl Drop for GaugeGuard {
 #[derive(Debug)]
 pub struct HistogramTimer {
     cell: SeriesCell<HistogramCell>,
-    bounds: &'static [f64],
+    desc: &'static Descriptor,
     start: Instant,
     done: bool,
 }
 
 impl HistogramTimer {
     #[doc(hidden)]
-    pub fn new(cell: SeriesCell<HistogramCell>, bounds: &'static [f64]) -> HistogramTimer {
+    pub fn new(cell: SeriesCell<HistogramCell>, desc: &'static Descriptor) -> HistogramTimer {
         HistogramTimer {
             cell,
-            bounds,
+            desc,
             start: Instant::now(),
             done: false,
         }
@@ -68,7 +69,7 @@ impl HistogramTimer {
     fn record(&mut self) -> Duration {
         let elapsed = self.start.elapsed();
         self.done = true;
-        self.cell.get().observe(self.bounds, elapsed.as_secs_f64());
+        self.cell.get().observe(self.desc, elapsed.as_secs_f64());
         elapsed
     }
 }

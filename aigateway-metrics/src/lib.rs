@@ -52,6 +52,7 @@ pub mod global;
 mod guard;
 mod handle;
 mod label;
+mod native;
 #[cfg(all(feature = "process", target_os = "linux"))]
 pub mod process;
 mod series;
@@ -63,7 +64,7 @@ pub use descriptor::{
     Descriptor, DescriptorError, Expose, LabelDescriptor, MetricKind, DEFAULT_SERIES_LIMIT,
 };
 pub use exemplar::Exemplar;
-pub use exposition::{encode, encode_to, Format};
+pub use exposition::{encode, encode_bytes, encode_to, Format};
 pub use family::{MAX_LABEL_VALUE_LEN, OVERFLOW};
 pub use gateway::{
     CircuitState, FallbackModel, FallbackProvider, FallbackReason, GatewayMetrics, Model, Provider,
@@ -76,6 +77,7 @@ pub use global::{
 pub use guard::{GaugeGuard, HistogramTimer};
 pub use handle::MetricFamily;
 pub use label::{LabelEnum, LabelStr};
+pub use native::Native;
 pub use prometheus_client;
 pub use stats::FamilyStats;
 pub use value::{CounterValue, Reason, Usd, ValueError};
@@ -94,6 +96,7 @@ pub use value::{CounterValue, Reason, Usd, ValueError};
 /// | `counter`, `gauge` or `histogram` | the kind; exactly one |
 /// | `name = "..."` | the exposition name, in full: a counter's ends in `_total` |
 /// | `buckets = [...]` | a histogram's upper bounds: finite, strictly increasing; `+Inf` is added |
+/// | `native(schema = N)` or `native(factor = F)` | a histogram's native buckets ([`Native`]), instead of `buckets` or beside them: bounds are powers of `2^(2^-N)`, N from -4 to 8, or of the largest such factor not above F; `max_buckets = M` (160 when not given) bounds the buckets a series exposes, past which it widens to a coarser schema. Exposed in Prometheus' protobuf format (feature `protobuf`); the text formats show their count and sum |
 /// | `prefix = "..."` | the prefix every name must start with; `aigateway_` when not given |
 /// | `value = T` | what a counter counts ([`CounterValue`]: `u64`, [`Usd`]) or a gauge holds (`i64`, `f64`, or a type with `Into<i64>`) |
 /// | `limit = N` | the most combinations of open-set values kept; [`DEFAULT_SERIES_LIMIT`] when not given |
@@ -386,6 +389,7 @@ pub mod __private {
             buckets: &[],
             series_limit: 0,
             expose: Expose::All,
+            native: None,
         }
     }
 }

@@ -24,6 +24,7 @@ use once_cell::race::OnceBox;
 use triomphe::{HeaderSlice, HeaderWithLength, ThinArc};
 
 use crate::exemplar::Exemplars;
+use crate::native::NativeCell;
 
 /// A series, owned: what the family's map and each handle hold.
 pub(crate) type SeriesArc = ThinArc<Header, AtomicU64>;
@@ -31,7 +32,7 @@ pub(crate) type SeriesArc = ThinArc<Header, AtomicU64>;
 /// A series, borrowed: its header and words.
 pub type Series = HeaderSlice<HeaderWithLength<Header>, [AtomicU64]>;
 
-/// What a series knows besides its words: 32 bytes, so that the cells
+/// What a series knows besides its words: 40 bytes, so that the cells
 /// start in the block's first cache line or the next.
 #[derive(Debug)]
 pub struct Header {
@@ -49,6 +50,8 @@ pub struct Header {
     /// The latest exemplar of each cell or bucket, made on the first
     /// record with one.
     exemplars: OnceBox<Exemplars>,
+    /// A native histogram's buckets, one per cell, made on the first record.
+    native: OnceBox<Box<[NativeCell]>>,
 }
 
 /// Words before each stripe and after the last: a cache line between two
@@ -95,6 +98,7 @@ pub(crate) fn new_series(key: &[&str], cells: usize, cell_words: usize, now: u64
         active_at: AtomicU64::new(now),
         stripes: OnceBox::new(),
         exemplars: OnceBox::new(),
+        native: OnceBox::new(),
     };
     let key_words = key
         .iter()
@@ -146,6 +150,10 @@ pub trait SeriesExt {
     fn exemplars(&self) -> Option<&Exemplars>;
     /// The series' exemplars, made with `slots` slots if need be.
     fn exemplars_or_new(&self, slots: usize) -> &Exemplars;
+    /// The native buckets of cell `index`, if any was recorded.
+    fn native(&self, index: usize) -> Option<&NativeCell>;
+    /// The native buckets of cell `index` of `cells`, made if need be.
+    fn native_or_new(&self, index: usize, cells: usize) -> &NativeCell;
 }
 
 impl SeriesExt for Series {
@@ -245,6 +253,19 @@ impl SeriesExt for Series {
         self.head()
             .exemplars
             .get_or_init(|| Box::new(Exemplars::new(slots)))
+    }
+
+    fn native(&self, index: usize) -> Option<&NativeCell> {
+        self.head().native.get()?.get(index)
+    }
+
+    #[inline]
+    fn native_or_new(&self, index: usize, cells: usize) -> &NativeCell {
+        let all = self
+            .head()
+            .native
+            .get_or_init(|| Box::new((0..cells).map(|_| NativeCell::default()).collect()));
+        &all[index]
     }
 }
 

@@ -68,12 +68,13 @@ impl<C: Cell, const K: usize> Collector for Family<C, K> {
                         let exemplars = exemplars
                             .get(index * slots..(index + 1) * slots)
                             .unwrap_or_default();
+                        let native = series.native(index);
                         if desc.labels.is_empty() {
-                            C::encode(words, exemplars, inner.config, desc, &mut metric)?;
+                            C::encode(words, exemplars, native, inner.config, desc, &mut metric)?;
                         } else {
                             let labels = Labels { desc, key, index };
                             let mut family = metric.encode_family(&labels)?;
-                            C::encode(words, exemplars, inner.config, desc, &mut family)?;
+                            C::encode(words, exemplars, native, inner.config, desc, &mut family)?;
                         }
                     }
                     Ok(())

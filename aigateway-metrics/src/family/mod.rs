@@ -430,6 +430,7 @@ mod tests {
         buckets: &[],
         series_limit: DEFAULT_SERIES_LIMIT,
         expose: crate::Expose::All,
+        native: None,
     };
 
     static HISTOGRAM: Descriptor = Descriptor {
@@ -475,13 +476,13 @@ mod tests {
         let histogram = Family::<HistogramCell, 1>::new(&HISTOGRAM, ());
         let observe = |value, n| {
             histogram.with(["a"], 0, |cell| {
-                cell.observe_with_exemplar(&[1.0, 2.0], value, &trace(n))
+                cell.observe_with_exemplar(&HISTOGRAM, value, &trace(n))
             })
         };
         observe(0.5, 3);
         observe(1.5, 4);
         observe(9.0, 5);
-        histogram.with(["a"], 0, |cell| cell.observe(&[1.0, 2.0], 0.7));
+        histogram.with(["a"], 0, |cell| cell.observe(&HISTOGRAM, 0.7));
 
         let openmetrics = |family: &dyn Fn(&mut Registry)| {
             let mut registry = Registry::default();
@@ -631,7 +632,7 @@ mod tests {
         let counter = Family::<CounterCell, 1>::new(&DESC, 1);
         let histogram = Family::<HistogramCell, 1>::new(&HISTOGRAM, ());
         counter.with(["a"], 1, |cell| cell.inc_by(1));
-        histogram.with(["a"], 0, |cell| cell.observe(HISTOGRAM.buckets, 0.5));
+        histogram.with(["a"], 0, |cell| cell.observe(&HISTOGRAM, 0.5));
         std::thread::scope(|s| {
             for _ in 0..2 {
                 s.spawn(|| {
@@ -639,7 +640,7 @@ mod tests {
                     histogram.lookup(["a"], crate::series::stripe_now);
                     for _ in 0..10 {
                         counter.with(["a"], 1, |cell| cell.inc_by(2));
-                        histogram.with(["a"], 0, |cell| cell.observe(HISTOGRAM.buckets, 1.5));
+                        histogram.with(["a"], 0, |cell| cell.observe(&HISTOGRAM, 1.5));
                     }
                 });
             }

@@ -137,6 +137,15 @@ struct Latency<'a> {
     model: Model<'a>,
 }
 
+/// Request latency, in native buckets (schema 3, factor 1.09).
+#[derive(Metric)]
+#[metric(histogram, name = "aigateway_bench_native_seconds", native(schema = 3))]
+struct NativeLatency<'a> {
+    tenant_id: TenantId<'a>,
+    provider: Upstream,
+    model: Model<'a>,
+}
+
 /// Provider errors: enums only.
 #[derive(Metric)]
 #[metric(counter, name = "aigateway_bench_errors_total")]
@@ -518,6 +527,26 @@ fn histograms(c: &mut Criterion) {
         bound[step(th, i)].observe(value(i)).unwrap();
     });
 
+    let native = NativeLatencyFamily::new();
+    bench_threads(c, "histogram", "aigateway_metrics_native", &|th, i| {
+        let x = pick(t, th, i);
+        native
+            .observe(TenantId(x.tenant), x.provider, Model(x.model), value(i))
+            .unwrap();
+    });
+    let native_bound: Vec<_> = tuples
+        .iter()
+        .map(|x| native.bind(TenantId(x.tenant), x.provider, Model(x.model)))
+        .collect();
+    bench_threads(
+        c,
+        "histogram",
+        "aigateway_metrics_bound_native",
+        &|th, i| {
+            native_bound[step(th, i)].observe(value(i)).unwrap();
+        },
+    );
+
     // With an exemplar: a request's trace, as a gateway has it per request.
     let exemplar = |i: u64| {
         let mut trace_id = [7; 16];
@@ -566,6 +595,19 @@ fn histograms(c: &mut Criterion) {
             pc.get_or_create(&keys[step(th, i)]).observe(value(i));
         },
     );
+
+    // prometheus-client's native histogram, at the same schema.
+    let pc_native: Family<PcLatencyLabels, Histogram> = Family::new_with_constructor(|| {
+        Histogram::new_native(
+            prometheus_client::metrics::histogram::NativeHistogramConfig::with_schema(3),
+        )
+    });
+    bench_threads(c, "histogram", "prometheus_client_native", &|th, i| {
+        let x = pick(t, th, i);
+        pc_native
+            .get_or_create(&pc_latency_key(&x))
+            .observe(value(i));
+    });
 
     // prometheus-client's exemplar histogram, whose exemplar labels its
     // users build per record, the trace id as a string.
@@ -875,9 +917,12 @@ fn report(memory: &[(&str, f64)], exposition: &sweep::Exposition) -> String {
                 "aigateway_metrics_bound",
                 "aigateway_metrics_exemplar",
                 "aigateway_metrics_bound_exemplar",
+                "aigateway_metrics_native",
+                "aigateway_metrics_bound_native",
                 "prometheus_client_owned_key",
                 "prometheus_client_prebuilt_key",
                 "prometheus_client_exemplar",
+                "prometheus_client_native",
                 "prometheus",
                 "measured",
             ][..],
