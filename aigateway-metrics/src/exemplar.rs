@@ -73,6 +73,29 @@ impl Exemplar {
     }
 }
 
+#[cfg(feature = "opentelemetry")]
+impl Exemplar {
+    /// The exemplar of the span in `context`, if it has one that is valid
+    /// and sampled. With `tracing` and `tracing-opentelemetry`, a tracing
+    /// span's is `Exemplar::from_context(&span.context())`
+    /// (`OpenTelemetrySpanExt`).
+    pub fn from_context(context: &opentelemetry::Context) -> Option<Exemplar> {
+        use opentelemetry::trace::TraceContextExt;
+        let span = context.span();
+        let span = span.span_context();
+        if !(span.is_valid() && span.is_sampled()) {
+            return None;
+        }
+        Exemplar::new(span.trace_id().to_bytes(), span.span_id().to_bytes())
+    }
+
+    /// The exemplar of the current OpenTelemetry context's span, if it is
+    /// valid and sampled; see [`Exemplar::from_context`].
+    pub fn current() -> Option<Exemplar> {
+        Exemplar::from_context(&opentelemetry::Context::current())
+    }
+}
+
 /// `trace_id/span_id`, in lowercase hex.
 impl fmt::Display for Exemplar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
