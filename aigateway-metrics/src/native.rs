@@ -228,7 +228,12 @@ impl Window {
             }
             window = w.next.get().map(|next| &**next);
         }
-        let mut coarser = if self.first_of_schema { 0 } else { 1 };
+        // At the coarsest schema, the window grows instead.
+        let mut coarser = if self.first_of_schema || self.schema == SCHEMA_MIN {
+            0
+        } else {
+            1
+        };
         loop {
             let schema = self.schema - coarser;
             let (l, h) = (coarsen(low, coarser), coarsen(high, coarser));
@@ -381,6 +386,24 @@ mod tests {
             snapshot.spans_and_deltas(),
             (vec![(-2, 2), (2, 1), (2, 1)], vec![3, -2, 3, 0])
         );
+    }
+
+    /// At the coarsest schema a window past its bound grows: values at
+    /// the ends of the doubles' range all fit.
+    #[test]
+    fn the_coarsest_schema_takes_any_value() {
+        let native = Native {
+            schema: -3,
+            max_buckets: 2,
+        };
+        let cell = NativeCell::default();
+        let values = [1.0, 1e-300, 1e300, 3.0, f64::MAX, 1e-30];
+        for v in values {
+            cell.observe(native, v);
+        }
+        let snapshot = cell.snapshot();
+        assert_eq!(snapshot.schema, Some(SCHEMA_MIN));
+        assert_eq!(snapshot.count(), values.len() as u64);
     }
 
     /// Threads recording while others widen the cell lose nothing.
