@@ -32,7 +32,7 @@ pub(crate) type SeriesArc = ThinArc<Header, AtomicU64>;
 /// A series, borrowed: its header and words.
 pub type Series = HeaderSlice<HeaderWithLength<Header>, [AtomicU64]>;
 
-/// What a series knows besides its words: 40 bytes, so that the cells
+/// What a series knows besides its words: 24 bytes, so that the cells
 /// start in the block's first cache line or the next.
 #[derive(Debug)]
 pub struct Header {
@@ -44,6 +44,13 @@ pub struct Header {
     pub touched: AtomicBool,
     /// When it was last seen active, in nanoseconds (see `expiry::now`).
     pub active_at: AtomicU64,
+    /// What few series have, made when one of them first needs it.
+    extras: OnceBox<Extras>,
+}
+
+/// What a series has only once it needs it, each part made then.
+#[derive(Debug, Default)]
+pub struct Extras {
     /// Each stripe's copy of the cell words, made on the first contended
     /// add.
     stripes: OnceBox<Vec<AtomicU64>>,
@@ -96,9 +103,7 @@ pub(crate) fn new_series(key: &[&str], cells: usize, cell_words: usize, now: u64
         key_at: u16::try_from(key_at).expect("a series' cells fit in 65,536 words"),
         touched: AtomicBool::new(false),
         active_at: AtomicU64::new(now),
-        stripes: OnceBox::new(),
-        exemplars: OnceBox::new(),
-        native: OnceBox::new(),
+        extras: OnceBox::new(),
     };
     let key_words = key
         .iter()
@@ -146,6 +151,8 @@ pub trait SeriesExt {
     /// The cell words, then each stripe's copy of them: what a scrape adds
     /// up.
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]>;
+    /// What the series has made of what few series need, if anything.
+    fn extras(&self) -> Option<&Extras>;
     /// The series' exemplars, if any was recorded.
     fn exemplars(&self) -> Option<&Exemplars>;
     /// The series' exemplars, made with `slots` slots if need be.
@@ -236,7 +243,8 @@ impl SeriesExt for Series {
 
     fn cells_and_stripes(&self) -> impl Iterator<Item = &[AtomicU64]> {
         let cells = self.cells();
-        let stripes = self.head().stripes.get().map_or(&[][..], |s| &s[GAP..]);
+        let stripes = self.extras().and_then(|e| e.stripes.get());
+        let stripes = stripes.map_or(&[][..], |s| &s[GAP..]);
         let per = cells.len() + GAP;
         std::iter::once(cells).chain(
             stripes
@@ -245,24 +253,28 @@ impl SeriesExt for Series {
         )
     }
 
+    #[inline]
+    fn extras(&self) -> Option<&Extras> {
+        self.head().extras.get()
+    }
+
     fn exemplars(&self) -> Option<&Exemplars> {
-        self.head().exemplars.get()
+        self.extras()?.exemplars.get()
     }
 
     fn exemplars_or_new(&self, slots: usize) -> &Exemplars {
-        self.head()
+        extras_or_new(self)
             .exemplars
             .get_or_init(|| Box::new(Exemplars::new(slots)))
     }
 
     fn native(&self, index: usize) -> Option<&NativeCell> {
-        self.head().native.get()?.get(index)
+        self.extras()?.native.get()?.get(index)
     }
 
     #[inline]
     fn native_or_new(&self, index: usize, cells: usize) -> &NativeCell {
-        let all = self
-            .head()
+        let all = extras_or_new(self)
             .native
             .get_or_init(|| Box::new((0..cells).map(|_| NativeCell::default()).collect()));
         &all[index]
@@ -280,7 +292,7 @@ fn recorded_bit(series: &Series, index: usize) -> (&AtomicU64, u64) {
 /// This thread's stripe of `series`' cell words, if it has stripes.
 #[inline]
 fn stripe(series: &Series) -> Option<&[AtomicU64]> {
-    let stripes = series.head().stripes.get()?;
+    let stripes = series.extras()?.stripes.get()?;
     Some(stripe_of(series, stripes))
 }
 
@@ -288,7 +300,7 @@ fn stripe(series: &Series) -> Option<&[AtomicU64]> {
 #[cold]
 fn striped(series: &Series) -> &[AtomicU64] {
     let per = series.cells().len() + GAP;
-    let stripes = series.head().stripes.get_or_init(|| {
+    let stripes = extras_or_new(series).stripes.get_or_init(|| {
         Box::new(
             (0..GAP + per * *STRIPES)
                 .map(|_| AtomicU64::new(0))
@@ -296,6 +308,11 @@ fn striped(series: &Series) -> &[AtomicU64] {
         )
     });
     stripe_of(series, stripes)
+}
+
+/// The series' extras, made if need be.
+fn extras_or_new(series: &Series) -> &Extras {
+    series.head().extras.get_or_init(Box::default)
 }
 
 /// Gives `series` stripes, as a contended add does.
