@@ -34,6 +34,16 @@
 //! # Ok::<(), aigateway_metrics::ValueError>(())
 //! ```
 
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `axum` | the `/metrics` endpoint and the tenant extractor (module `axum`) |
+//! | `process` | client_golang's process metrics, read with procfs (Linux) |
+//! | `protobuf` | Prometheus' protobuf format ([`Format`]), which carries native histograms |
+//! | `opentelemetry` | exemplars from the current OpenTelemetry context (`Exemplar::current`) |
+
 #![deny(missing_docs)]
 
 // The derive writes `::aigateway_metrics::...` paths; this crate uses it too.
