@@ -13,7 +13,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::prometheus::{dashboard_queries, map, Prometheus};
+use support::prometheus::{dashboard_queries, map, Prometheus, SEED_QUERIES};
 use support::{chat, test_config, Gateway};
 
 fn ask(model: &str, content: &str, stream: bool) -> Value {
@@ -24,16 +24,6 @@ fn ask(model: &str, content: &str, stream: bool) -> Value {
         "stream": stream,
     })
 }
-
-/// The PromQL queries of the seed document, as written there.
-const SEED_QUERIES: [&str; 5] = [
-    "rate(aigateway_requests_total[5m])",
-    "histogram_quantile(0.99, rate(aigateway_request_duration_seconds_bucket[5m]))",
-    "sum(rate(aigateway_cache_hits_total[5m])) / \
-     (sum(rate(aigateway_cache_hits_total[5m])) + sum(rate(aigateway_cache_misses_total[5m])))",
-    "sum by (tenant_id) (increase(aigateway_cost_usd_total[1h]))",
-    "sum by (provider) (rate(aigateway_provider_errors_total[5m]))",
-];
 
 #[test]
 fn two_gateways_scraped_by_prometheus_add_up_exactly() {

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::prometheus::{dashboard_queries, map, Prometheus};
+use support::prometheus::{dashboard_queries, map, Prometheus, SEED_QUERIES};
 use support::{chat, free_port, read_log, test_config, wait_for, Gateway, Process};
 
 /// The replica label of each gateway, and the agent whose share it is:
@@ -408,14 +408,7 @@ fn a_fleet_behind_agents_adds_up_alerts_and_survives_a_lost_replica() {
     assert_eq!(alert["labels"]["severity"], "page");
 
     // The seed's queries and every dashboard query answer at the centre.
-    for promql in [
-        "rate(aigateway_requests_total[5m])",
-        "histogram_quantile(0.99, rate(aigateway_request_duration_seconds_bucket[5m]))",
-        "sum(rate(aigateway_cache_hits_total[5m])) / \
-         (sum(rate(aigateway_cache_hits_total[5m])) + sum(rate(aigateway_cache_misses_total[5m])))",
-        "sum by (tenant_id) (increase(aigateway_cost_usd_total[1h]))",
-        "sum by (provider) (rate(aigateway_provider_errors_total[5m]))",
-    ] {
+    for promql in SEED_QUERIES {
         assert!(!central.query(promql).is_empty(), "{promql}");
     }
     for (title, promql) in dashboard_queries() {

@@ -119,9 +119,9 @@ impl Native {
         }
     }
 
-    /// The bucket bound given, or client_golang's suggested 160.
-    pub fn max_buckets(&self) -> u16 {
-        self.max_buckets.map_or(160, |(n, _)| n as u16)
+    /// The bucket bound given, if any.
+    pub fn max_buckets(&self) -> Option<u16> {
+        self.max_buckets.map(|(n, _)| n as u16)
     }
 }
 
@@ -399,5 +399,30 @@ fn number(expr: &Expr) -> Option<f64> {
             ..
         }) => number(expr).map(|v| -v),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Native;
+    use proc_macro2::Span;
+
+    /// A factor gives the finest schema whose buckets grow by no more.
+    #[test]
+    fn a_factor_gives_the_finest_schema_not_above_it() {
+        let schema = |factor| {
+            Native {
+                span: Span::call_site(),
+                schema: None,
+                factor: Some((factor, Span::call_site())),
+                max_buckets: None,
+                unknown_key: false,
+            }
+            .schema()
+        };
+        assert_eq!(schema(1.1), 3);
+        assert_eq!(schema(2.0), 0);
+        assert_eq!(schema(1.0001), 8);
+        assert_eq!(schema(1e9), -4);
     }
 }

@@ -303,7 +303,10 @@ fn descriptor(family: &Family, kind: Kind, name: &str) -> TokenStream {
     let native = match &family.native {
         Some(native) => {
             let schema = native.schema();
-            let max_buckets = native.max_buckets();
+            let max_buckets = match native.max_buckets() {
+                Some(n) => quote!(#n),
+                None => quote!(::aigateway_metrics::Native::DEFAULT_MAX_BUCKETS),
+            };
             quote!(::core::option::Option::Some(::aigateway_metrics::Native {
                 schema: #schema,
                 max_buckets: #max_buckets,
@@ -410,9 +413,9 @@ fn counter_methods(family: &Family) -> TokenStream {
             #exemplar: &::aigateway_metrics::Exemplar,
         ) {
             let __aigw_units = <#value_ty as ::aigateway_metrics::CounterValue>::units(#value);
-            let __aigw_value = ::aigateway_metrics::__private::exposed(__aigw_units, <#value_ty as ::aigateway_metrics::CounterValue>::SCALE);
+            let __aigw_scale = <#value_ty as ::aigateway_metrics::CounterValue>::SCALE;
             self.inner.with(#key, #index, |__aigw_cell| {
-                __aigw_cell.inc_by_with_exemplar(__aigw_units, __aigw_value, #exemplar)
+                __aigw_cell.inc_by_with_exemplar(__aigw_units, __aigw_scale, #exemplar)
             })
         }
 

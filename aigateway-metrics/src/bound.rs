@@ -61,11 +61,9 @@ impl<V: CounterValue> BoundCounter<V> {
     /// Adds `value`, with `exemplar` (the trace it was recorded in) as the
     /// series' latest, exposed in OpenMetrics.
     pub fn inc_by_with_exemplar(&self, value: V, exemplar: &Exemplar) {
-        let units = value.units();
-        let exposed = units as f64 / V::SCALE as f64;
         self.cell
             .get()
-            .inc_by_with_exemplar(units, exposed, exemplar);
+            .inc_by_with_exemplar(value.units(), V::SCALE, exemplar);
     }
 }
 

@@ -95,14 +95,14 @@ impl CellRef<'_, CounterCell> {
         self.series.add(self.word, units);
     }
 
-    /// Adds `units`, with `exemplar` recorded for them: `value`, the
-    /// amount in exposed units.
-    pub fn inc_by_with_exemplar(&self, units: u64, value: f64, exemplar: &Exemplar) {
+    /// Adds `units`, with `exemplar` recorded for them, valued in exposed
+    /// units: `units / scale`.
+    pub fn inc_by_with_exemplar(&self, units: u64, scale: u64, exemplar: &Exemplar) {
         self.inc_by(units);
+        let value = units as f64 / scale as f64;
         // A counter cell is one word: as many slots as words.
-        let slots = self.series.cells().len();
         self.series
-            .exemplars_or_new(slots)
+            .exemplars_or_new(|| self.series.cells().len())
             .set(self.index, Sample::now(exemplar, value));
     }
 }
@@ -228,7 +228,7 @@ impl CellRef<'_, HistogramCell> {
         self.observe_into(desc, value, bucket);
         let per_cell = desc.buckets.len() + 1;
         self.series
-            .exemplars_or_new(self.cells(desc) * per_cell)
+            .exemplars_or_new(|| self.cells(desc) * per_cell)
             .set(self.index * per_cell + bucket, Sample::now(exemplar, value));
     }
 
@@ -238,7 +238,7 @@ impl CellRef<'_, HistogramCell> {
         self.series.mark(self.index);
         if let Some(native) = desc.native {
             self.series
-                .native_or_new(self.index, self.cells(desc))
+                .native_or_new(self.index, || self.cells(desc))
                 .observe(native, value);
         }
         if desc.native.is_none() || !bounds.is_empty() {

@@ -18,7 +18,7 @@ use prometheus_client::metrics::exemplar::{CounterWithExemplar, Exemplar as Enco
 
 /// The trace and span a record was made in: a W3C trace context's ids,
 /// exposed as the exemplar's `trace_id` and `span_id` labels in lowercase
-/// hex (48 characters with the names, within OpenMetrics' 128).
+/// hex (63 characters with the names, within OpenMetrics' 128).
 ///
 /// ```
 /// use aigateway_metrics::Exemplar;

@@ -365,13 +365,6 @@ pub mod __private {
         ValueError::non_negative(quantity, value)
     }
 
-    /// `units` of a counter counting `scale` to the exposed unit, as
-    /// exposed: an exemplar's value.
-    #[inline]
-    pub fn exposed(units: u64, scale: u64) -> f64 {
-        units as f64 / scale as f64
-    }
-
     /// Whether two names are equal; for the group's compile-time check.
     pub const fn str_eq(a: &str, b: &str) -> bool {
         let (a, b) = (a.as_bytes(), b.as_bytes());

@@ -40,24 +40,9 @@ pub struct Native {
 }
 
 impl Native {
-    /// The default bucket bound: 160, as client_golang suggests.
+    /// The bucket bound of a family that gives none: 160, as client_golang
+    /// suggests.
     pub const DEFAULT_MAX_BUCKETS: u16 = 160;
-
-    /// The schema whose bucket factor is the largest not above `factor`:
-    /// 1.1 gives 3 (a factor of 1.0905); clamped to the schemas Prometheus
-    /// reads.
-    pub fn schema_for_factor(factor: f64) -> i8 {
-        let mut schema = SCHEMA_MAX;
-        while schema > SCHEMA_MIN && growth(schema - 1) <= factor {
-            schema -= 1;
-        }
-        schema
-    }
-}
-
-/// The bucket factor of `schema`: `2^(2^-schema)`.
-fn growth(schema: i8) -> f64 {
-    2f64.powf(2f64.powi(-i32::from(schema)))
 }
 
 /// The native buckets of one histogram cell. Public only for the cells'
@@ -312,6 +297,11 @@ fn frexp(value: f64) -> (f64, i32) {
 mod tests {
     use super::*;
 
+    /// The bucket factor of `schema`: `2^(2^-schema)`.
+    fn growth(schema: i8) -> f64 {
+        2f64.powf(2f64.powi(-i32::from(schema)))
+    }
+
     /// Each key's bucket holds the values between its bounds, the upper
     /// one included, at every schema, across octaves.
     #[test]
@@ -334,14 +324,6 @@ mod tests {
                 coarsen(1 << schema.max(0), (-schema).max(0))
             );
         }
-    }
-
-    #[test]
-    fn a_factor_gives_the_finest_schema_not_above_it() {
-        assert_eq!(Native::schema_for_factor(1.1), 3);
-        assert_eq!(Native::schema_for_factor(2.0), 0);
-        assert_eq!(Native::schema_for_factor(1.0001), 8);
-        assert_eq!(Native::schema_for_factor(1e9), -4);
     }
 
     /// Values past a window widen the cell; every value is counted once,

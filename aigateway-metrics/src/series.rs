@@ -155,12 +155,12 @@ pub trait SeriesExt {
     fn extras(&self) -> Option<&Extras>;
     /// The series' exemplars, if any was recorded.
     fn exemplars(&self) -> Option<&Exemplars>;
-    /// The series' exemplars, made with `slots` slots if need be.
-    fn exemplars_or_new(&self, slots: usize) -> &Exemplars;
+    /// The series' exemplars, made with `slots()` slots if need be.
+    fn exemplars_or_new(&self, slots: impl FnOnce() -> usize) -> &Exemplars;
     /// The native buckets of cell `index`, if any was recorded.
     fn native(&self, index: usize) -> Option<&NativeCell>;
-    /// The native buckets of cell `index` of `cells`, made if need be.
-    fn native_or_new(&self, index: usize, cells: usize) -> &NativeCell;
+    /// The native buckets of cell `index` of `cells()`, made if need be.
+    fn native_or_new(&self, index: usize, cells: impl FnOnce() -> usize) -> &NativeCell;
 }
 
 impl SeriesExt for Series {
@@ -262,10 +262,10 @@ impl SeriesExt for Series {
         self.extras()?.exemplars.get()
     }
 
-    fn exemplars_or_new(&self, slots: usize) -> &Exemplars {
+    fn exemplars_or_new(&self, slots: impl FnOnce() -> usize) -> &Exemplars {
         extras_or_new(self)
             .exemplars
-            .get_or_init(|| Box::new(Exemplars::new(slots)))
+            .get_or_init(|| Box::new(Exemplars::new(slots())))
     }
 
     fn native(&self, index: usize) -> Option<&NativeCell> {
@@ -273,10 +273,10 @@ impl SeriesExt for Series {
     }
 
     #[inline]
-    fn native_or_new(&self, index: usize, cells: usize) -> &NativeCell {
+    fn native_or_new(&self, index: usize, cells: impl FnOnce() -> usize) -> &NativeCell {
         let all = extras_or_new(self)
             .native
-            .get_or_init(|| Box::new((0..cells).map(|_| NativeCell::default()).collect()));
+            .get_or_init(|| Box::new((0..cells()).map(|_| NativeCell::default()).collect()));
         &all[index]
     }
 }

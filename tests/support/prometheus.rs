@@ -10,6 +10,16 @@ use serde_json::Value;
 
 use super::{free_port, read_log, wait_for, Process};
 
+/// The PromQL queries of the seed document, as written there.
+pub const SEED_QUERIES: [&str; 5] = [
+    "rate(aigateway_requests_total[5m])",
+    "histogram_quantile(0.99, rate(aigateway_request_duration_seconds_bucket[5m]))",
+    "sum(rate(aigateway_cache_hits_total[5m])) / \
+     (sum(rate(aigateway_cache_hits_total[5m])) + sum(rate(aigateway_cache_misses_total[5m])))",
+    "sum by (tenant_id) (increase(aigateway_cost_usd_total[1h]))",
+    "sum by (provider) (rate(aigateway_provider_errors_total[5m]))",
+];
+
 /// One series of a query result: its labels and value.
 pub type Sample = (BTreeMap<String, String>, f64);
 

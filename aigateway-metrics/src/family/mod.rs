@@ -465,12 +465,8 @@ mod tests {
         use crate::Exemplar;
         let trace = |n: u8| Exemplar::new([n; 16], [n; 8]).unwrap();
         let counter = Family::<CounterCell, 1>::new(&DESC, 1);
-        counter.with(["a"], 0, |cell| {
-            cell.inc_by_with_exemplar(2, 2.0, &trace(1))
-        });
-        counter.with(["a"], 0, |cell| {
-            cell.inc_by_with_exemplar(3, 3.0, &trace(2))
-        });
+        counter.with(["a"], 0, |cell| cell.inc_by_with_exemplar(2, 1, &trace(1)));
+        counter.with(["a"], 0, |cell| cell.inc_by_with_exemplar(3, 1, &trace(2)));
         counter.with(["a"], 1, |cell| cell.inc_by(1));
         counter.with(["b"], 1, |cell| cell.inc_by(1));
         let histogram = Family::<HistogramCell, 1>::new(&HISTOGRAM, ());

@@ -107,11 +107,8 @@ impl RouteSeries {
     pub fn record_request(&self, status: Status, seconds: f64) -> Result<(), ValueError> {
         self.request_duration.observe(seconds)?;
         self.requests[status.index()].inc();
-        if let Some(by_status) = self
-            .semconv()
-            .and_then(|s| s.server_request_duration.as_ref())
-        {
-            by_status[status.index()]
+        if let Some(semconv) = self.server_request_duration(status) {
+            semconv
                 .observe(seconds)
                 .expect("checked by the first observe");
         }
@@ -124,11 +121,8 @@ impl RouteSeries {
     pub fn record_request_duration(&self, status: Status, duration: Duration) {
         self.request_duration.observe_duration(duration);
         self.requests[status.index()].inc();
-        if let Some(by_status) = self
-            .semconv()
-            .and_then(|s| s.server_request_duration.as_ref())
-        {
-            by_status[status.index()].observe_duration(duration);
+        if let Some(semconv) = self.server_request_duration(status) {
+            semconv.observe_duration(duration);
         }
     }
 
@@ -145,11 +139,8 @@ impl RouteSeries {
         self.request_duration
             .observe_duration_with_exemplar(duration, exemplar);
         self.requests[status.index()].inc_by_with_exemplar(1, exemplar);
-        if let Some(by_status) = self
-            .semconv()
-            .and_then(|s| s.server_request_duration.as_ref())
-        {
-            by_status[status.index()].observe_duration_with_exemplar(duration, exemplar);
+        if let Some(semconv) = self.server_request_duration(status) {
+            semconv.observe_duration_with_exemplar(duration, exemplar);
         }
     }
 
@@ -226,6 +217,14 @@ impl RouteSeries {
     #[inline]
     fn semconv(&self) -> Option<&SemconvSeries> {
         self.semconv.as_deref()
+    }
+
+    /// `gen_ai_server_request_duration_seconds` of a request that ended
+    /// with `status`, if the metrics have it.
+    #[inline]
+    fn server_request_duration(&self, status: Status) -> Option<&BoundHistogram> {
+        let by_status = self.semconv()?.server_request_duration.as_ref()?;
+        Some(&by_status[status.index()])
     }
 }
 
